@@ -1,0 +1,7 @@
+import { CreateUsers1764300000000 } from './1764300000000-CreateUsers.js';
+
+/**
+ * Every migration, in order. Listed explicitly (not globbed) so the same list works from
+ * compiled JavaScript and from TypeScript under the test runner. Add new files here.
+ */
+export const allMigrations = [CreateUsers1764300000000];

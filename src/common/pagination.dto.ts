@@ -1,0 +1,27 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
+
+export class PaginationQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 1, example: 1 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 20, example: 20 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  per_page: number = 20;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+}
+
+export function pageMeta(total: number, q: PaginationQueryDto) {
+  return { total, pages: Math.ceil(total / q.per_page), current_page: q.page };
+}

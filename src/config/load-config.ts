@@ -1,0 +1,90 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { readFileSync } from 'node:fs';
+import { AppConfig, QueueRole, RateLimitStoreKind, SmsProvider } from './app-config.js';
+import { EnvSchema } from './env.schema.js';
+
+export class ConfigError extends Error {}
+
+/** Blank values count as unset, so `PORT= npm start` means "default", not "invalid". */
+function withoutBlanks(env: NodeJS.ProcessEnv): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined && e[1] !== ''),
+  );
+}
+
+/** package.json sits two levels above dist/src/config and one above src/config (ts-jest). */
+function packageVersion(): string {
+  for (const rel of ['../../../package.json', '../../package.json']) {
+    try {
+      return String(JSON.parse(readFileSync(new URL(rel, import.meta.url), 'utf8')).version);
+    } catch {
+      // try the next layout
+    }
+  }
+  return '0.0.0';
+}
+
+/**
+ * Reads and validates the environment. Throws a ConfigError whose message is one line
+ * naming the first bad variable, e.g. `Invalid PORT="abc": PORT must be an integer number`.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
+  const raw = withoutBlanks(env);
+  const e = plainToInstance(EnvSchema, raw, { excludeExtraneousValues: false });
+  const errors = validateSync(e, { skipMissingProperties: false, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const first = errors[0];
+    const why = Object.values(first.constraints ?? {}).join('; ');
+    throw new ConfigError(`Invalid ${first.property}=${JSON.stringify(raw[first.property])}: ${why}`);
+  }
+  const retryBase = e.SMS_RETRY_BASE_MS ?? 1000;
+  const retryMax = e.SMS_RETRY_MAX_MS ?? 60000;
+  if (retryMax < retryBase) {
+    throw new ConfigError(
+      `Invalid SMS_RETRY_MAX_MS=${retryMax}: must not be below SMS_RETRY_BASE_MS (${retryBase})`,
+    );
+  }
+  const provider = (e.SMS_PROVIDER ?? 'simulator') as SmsProvider;
+  if (provider !== 'simulator' && !e.SMS_BASE_URL) {
+    throw new ConfigError(`Missing SMS_BASE_URL: required when SMS_PROVIDER=${provider}`);
+  }
+  return {
+    version: packageVersion(),
+    port: e.PORT ?? 3570,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR ?? '.data',
+    databasePoolSize: e.DATABASE_POOL_SIZE ?? 10,
+    adminUsername: e.ADMIN_USERNAME ?? 'SMSadmin',
+    adminPassword: e.ADMIN_PASSWORD,
+    sessionSecret: e.SESSION_SECRET,
+    sessionTtlSeconds: Math.round((e.SESSION_TTL_HOURS ?? 12) * 3600),
+    loginThrottleLimit: e.LOGIN_THROTTLE_LIMIT ?? 10,
+    loginThrottleTtlMs: e.LOGIN_THROTTLE_TTL_MS ?? 60000,
+    corsOrigins: e.CORS_ORIGINS ?? [],
+    logLevel: e.LOG_LEVEL ?? 'info',
+    smsProvider: provider,
+    smsBaseUrl: e.SMS_BASE_URL,
+    smsApplicationId: e.SMS_APPLICATION_ID,
+    smsSenderNumber: e.SMS_SENDER_NUMBER,
+    smsApiSecret: e.SMS_API_SECRET,
+    smsRequestTimeoutMs: e.SMS_REQUEST_TIMEOUT_MS ?? 30000,
+    simulatorLatencyMs: e.SMS_SIMULATOR_LATENCY_MS ?? 50,
+    simulatorFailureRatio: e.SMS_SIMULATOR_FAILURE_RATIO ?? 0,
+    smsRatePerSec: e.SMS_RATE_PER_SEC ?? 2,
+    smsBurstCapacity: e.SMS_BURST_CAPACITY ?? 4,
+    smsMaxAttempts: e.SMS_MAX_ATTEMPTS ?? 3,
+    queueConcurrency: e.QUEUE_CONCURRENCY ?? 4,
+    queueLeaseMs: e.QUEUE_LEASE_MS ?? 30000,
+    queuePollMs: e.QUEUE_POLL_MS ?? 5000,
+    smsRetryBaseMs: retryBase,
+    smsRetryMaxMs: retryMax,
+    smsMaxSegments: e.SMS_MAX_SEGMENTS ?? 10,
+    smsMaxBulkRecipients: e.SMS_MAX_BULK_RECIPIENTS ?? 100000,
+    smsAllowedCountries: e.SMS_ALLOWED_COUNTRIES ?? [],
+    smsDefaultCountry: e.SMS_DEFAULT_COUNTRY,
+    rateLimitStore: (e.RATE_LIMIT_STORE ?? 'postgres') as RateLimitStoreKind,
+    queueRole: (e.QUEUE_ROLE ?? 'all') as QueueRole,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10000,
+  };
+}

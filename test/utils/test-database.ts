@@ -1,0 +1,48 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { dataSourceOptions, runMigrationsLocked } from '../../src/database/data-source-options.js';
+import { testServerUrl } from './server-url.js';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  /** A migrated DataSource on the database, for direct SQL in tests. */
+  dataSource: DataSource;
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/**
+ * A fresh database for one test file, created on the run's server and migrated. Refuses
+ * any name without "test" so a test can never point at real data.
+ */
+export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
+  const server = testServerUrl();
+  const name = `smspanel_test_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  if (!name.includes('test')) throw new Error(`refusing non-test database ${name}`);
+  const admin = new pg.Client({ connectionString: server });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE "${name}"`);
+  await admin.end();
+  const url = withDatabase(server, name);
+  const dataSource = await new DataSource(dataSourceOptions(url, 4)).initialize();
+  await runMigrationsLocked(dataSource);
+  return {
+    name,
+    url,
+    dataSource,
+    async drop() {
+      if (dataSource.isInitialized) await dataSource.destroy();
+      const c = new pg.Client({ connectionString: server });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
