@@ -25,9 +25,17 @@ export class CreateUsers1764300000000 implements MigrationInterface {
         value text NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()
       )`);
+    // Login attempt counters (rate-limiter-flexible's layout), shared by every process.
+    await q.query(`
+      CREATE TABLE login_attempts (
+        key varchar(255) PRIMARY KEY,
+        points integer NOT NULL DEFAULT 0,
+        expire bigint
+      )`);
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query(`DROP TABLE login_attempts`);
     await q.query(`DROP TABLE app_settings`);
     await q.query(`DROP TABLE users`);
   }

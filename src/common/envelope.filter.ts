@@ -28,13 +28,19 @@ export function validationDetails(errors: ValidationError[], prefix = ''): Error
   });
 }
 
-const CONNECTION_ERROR = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)|terminating connection/i;
+const CONNECTION_ERROR =
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)|terminating connection/i;
 
 /** Errors that mean "the database is away", answered 503 rather than 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {
   if (!(err instanceof Error)) return false;
   const code = (err as { code?: string }).code ?? '';
-  return CONNECTION_ERROR.test(err.message) || code.startsWith('08') || code === '57P01' || code === '57P03';
+  return (
+    CONNECTION_ERROR.test(err.message) ||
+    code.startsWith('08') ||
+    code === '57P01' ||
+    code === '57P03'
+  );
 }
 
 function describe(err: unknown): Envelope {
@@ -44,7 +50,12 @@ function describe(err: unknown): Envelope {
   if (err instanceof BadRequestException) {
     const body = err.getResponse() as { message?: unknown; details?: ErrorDetail[] };
     if (Array.isArray(body.details)) {
-      return { status: 400, code: 'VALIDATION_ERROR', message: 'Request validation failed', details: body.details };
+      return {
+        status: 400,
+        code: 'VALIDATION_ERROR',
+        message: 'Request validation failed',
+        details: body.details,
+      };
     }
   }
   if (err instanceof HttpException) {
@@ -61,35 +72,54 @@ function describe(err: unknown): Envelope {
     return { status: 413, code: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' };
   }
   if (bp?.type && typeof bp.status === 'number' && bp.status >= 400 && bp.status < 500) {
-    return { status: bp.status, code: CODE_BY_STATUS[bp.status] ?? 'VALIDATION_ERROR', message: 'Unreadable request body' };
+    return {
+      status: bp.status,
+      code: CODE_BY_STATUS[bp.status] ?? 'VALIDATION_ERROR',
+      message: 'Unreadable request body',
+    };
   }
   if (err instanceof QueryFailedError && (err.driverError as { code?: string })?.code === '23505') {
-    return { status: 409, code: 'CONFLICT', message: 'A record with the same unique value already exists' };
+    return {
+      status: 409,
+      code: 'CONFLICT',
+      message: 'A record with the same unique value already exists',
+    };
   }
   if (isDatabaseUnavailable(err)) {
-    return { status: 503, code: 'SERVICE_UNAVAILABLE', message: 'Database unavailable, try again shortly' };
+    return {
+      status: 503,
+      code: 'SERVICE_UNAVAILABLE',
+      message: 'Database unavailable, try again shortly',
+    };
   }
   return { status: 500, code: 'INTERNAL_ERROR', message: 'Internal server error' };
+}
+
+const logger = new Logger('Errors');
+
+/** Writes the error envelope for anything thrown; shared by the filter and the parser hook. */
+export function sendErrorEnvelope(
+  err: unknown,
+  req: Request & { id?: unknown },
+  res: Response,
+): void {
+  const e = describe(err);
+  const requestId = typeof req.id === 'string' ? req.id : undefined;
+  if (e.status >= 500) logger.error({ err, requestId, path: req.path }, `answered ${e.status}`);
+  const error: Record<string, unknown> = { code: e.code, message: e.message };
+  if (e.details?.length) error.details = e.details;
+  if (e.status >= 500 && requestId) error.request_id = requestId;
+  if (e.status === 503) res.setHeader('Retry-After', '5');
+  res.status(e.status).json({ success: false, error });
 }
 
 /** The single place that turns any thrown thing into the documented error envelope. */
 @Catch()
 export class EnvelopeExceptionFilter implements ExceptionFilter {
-  private readonly logger = new Logger('Errors');
-
   catch(err: unknown, host: ArgumentsHost): void {
     const ctx = host.switchToHttp();
     const res = ctx.getResponse<Response>();
-    const req = ctx.getRequest<Request & { id?: string }>();
-    const e = describe(err);
-    if (e.status >= 500) {
-      this.logger.error({ err, requestId: req.id, path: req.path }, `answered ${e.status}`);
-    }
     if (res.headersSent) return;
-    const error: Record<string, unknown> = { code: e.code, message: e.message };
-    if (e.details?.length) error.details = e.details;
-    if (e.status >= 500 && req.id) error.request_id = req.id;
-    if (e.status === 503) res.setHeader('Retry-After', '5');
-    res.status(e.status).json({ success: false, error });
+    sendErrorEnvelope(err, ctx.getRequest<Request>(), res);
   }
 }

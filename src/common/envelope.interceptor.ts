@@ -1,4 +1,10 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import {
+  CallHandler,
+  ExecutionContext,
+  Injectable,
+  NestInterceptor,
+  SetMetadata,
+} from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { map, Observable } from 'rxjs';
 
@@ -23,6 +29,8 @@ export class EnvelopeInterceptor implements NestInterceptor {
       context.getClass(),
     ]);
     if (raw) return next.handle();
-    return next.handle().pipe(map((data) => (data === undefined ? undefined : { success: true, data })));
+    return next
+      .handle()
+      .pipe(map((data) => (data === undefined ? undefined : { success: true, data })));
   }
 }

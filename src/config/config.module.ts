@@ -1,5 +1,5 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
-import { APP_CONFIG, AppConfig } from './app-config.js';
+import { APP_CONFIG, type AppConfig } from './app-config.js';
 
 /** Provides the already-validated AppConfig to every module under the APP_CONFIG token. */
 @Global()

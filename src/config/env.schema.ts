@@ -41,7 +41,8 @@ export class EnvSchema {
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) LOGIN_THROTTLE_LIMIT?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1000) LOGIN_THROTTLE_TTL_MS?: number;
   @IsOptional() @Transform(toList) @IsString({ each: true }) CORS_ORIGINS?: string[];
-  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  @IsOptional()
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL?: string;
   @IsOptional() @IsIn(['simulator', 'hkt', 'http']) SMS_PROVIDER?: string;
   @IsOptional() @IsUrl({ require_tld: false, require_protocol: true }) SMS_BASE_URL?: string;
@@ -50,7 +51,12 @@ export class EnvSchema {
   @IsOptional() @IsString() SMS_API_SECRET?: string;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(600000) SMS_REQUEST_TIMEOUT_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(0) @Max(60000) SMS_SIMULATOR_LATENCY_MS?: number;
-  @IsOptional() @Transform(toNumber) @IsNumber() @Min(0) @Max(1) SMS_SIMULATOR_FAILURE_RATIO?: number;
+  @IsOptional()
+  @Transform(toNumber)
+  @IsNumber()
+  @Min(0)
+  @Max(1)
+  SMS_SIMULATOR_FAILURE_RATIO?: number;
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.001) @Max(100000) SMS_RATE_PER_SEC?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100000) SMS_BURST_CAPACITY?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100) SMS_MAX_ATTEMPTS?: number;
@@ -60,8 +66,15 @@ export class EnvSchema {
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(3600000) SMS_RETRY_BASE_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(86400000) SMS_RETRY_MAX_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(255) SMS_MAX_SEGMENTS?: number;
-  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(1000000) SMS_MAX_BULK_RECIPIENTS?: number;
-  @IsOptional() @Transform(toList) @Matches(/^[A-Z]{2}$/, { each: true })
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(1000000)
+  SMS_MAX_BULK_RECIPIENTS?: number;
+  @IsOptional()
+  @Transform(toList)
+  @Matches(/^[A-Z]{2}$/, { each: true })
   SMS_ALLOWED_COUNTRIES?: string[];
   @IsOptional() @Matches(/^[A-Z]{2}$/) SMS_DEFAULT_COUNTRY?: string;
   @IsOptional() @IsIn(['postgres', 'memory']) RATE_LIMIT_STORE?: string;

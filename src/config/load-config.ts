@@ -36,7 +36,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   if (errors.length > 0) {
     const first = errors[0];
     const why = Object.values(first.constraints ?? {}).join('; ');
-    throw new ConfigError(`Invalid ${first.property}=${JSON.stringify(raw[first.property])}: ${why}`);
+    throw new ConfigError(
+      `Invalid ${first.property}=${JSON.stringify(raw[first.property])}: ${why}`,
+    );
   }
   const retryBase = e.SMS_RETRY_BASE_MS ?? 1000;
   const retryMax = e.SMS_RETRY_MAX_MS ?? 60000;

@@ -40,7 +40,9 @@ export async function runMigrationsLocked(
     for (const m of applied) log(`migration applied: ${m.name}`);
     return applied.length;
   } finally {
-    await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await runner
+      .query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+      .catch(() => undefined);
     await runner.release();
   }
 }

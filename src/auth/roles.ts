@@ -1,0 +1,2 @@
+export type Role = 'user' | 'admin';
+export const ROLES_KEY = 'smspanel:roles';

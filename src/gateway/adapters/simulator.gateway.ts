@@ -1,0 +1,66 @@
+import { Logger } from '@nestjs/common';
+import { abortError, Clock, SystemClock } from '../../common/clock.js';
+import { maskPhone } from '../mask-phone.js';
+import {
+  SmsGateway,
+  SmsGatewayAnswer,
+  SmsSendRequest,
+  TransientGatewayError,
+} from '../sms-gateway.js';
+
+export interface SimulatorOptions {
+  latencyMs: number;
+  /** 0..1: the share of sends that fail with a transient "HTTP 503". */
+  failureRatio: number;
+  clock?: Clock;
+  random?: () => number;
+}
+
+export interface SimulatedSend {
+  to: string;
+  text: string;
+  at: number;
+}
+
+const KEEP = 10_000;
+
+/** No network: waits `latencyMs`, fails a `failureRatio` share, records the rest in memory. */
+export class SimulatorGateway implements SmsGateway {
+  readonly name = 'simulator';
+  private readonly logger = new Logger('SimulatorGateway');
+  private readonly clock: Clock;
+  private readonly random: () => number;
+  private log: SimulatedSend[] = [];
+  private count = 0;
+
+  constructor(private readonly options: SimulatorOptions) {
+    this.clock = options.clock ?? new SystemClock();
+    this.random = options.random ?? Math.random;
+  }
+
+  /** How many sends succeeded since start (not bounded like `sent()`). */
+  get totalSent(): number {
+    return this.count;
+  }
+
+  /** The last 10 000 successful sends, oldest first. */
+  sent(): readonly SimulatedSend[] {
+    return this.log.length > KEEP ? this.log.slice(-KEEP) : this.log.slice();
+  }
+
+  async send(req: SmsSendRequest, signal?: AbortSignal): Promise<SmsGatewayAnswer> {
+    const started = performance.now();
+    if (this.options.latencyMs > 0) await this.clock.sleep(this.options.latencyMs, signal);
+    else if (signal?.aborted) throw abortError(signal);
+    if (this.random() < this.options.failureRatio) {
+      throw new TransientGatewayError('simulated failure', { status: 503 });
+    }
+    this.count++;
+    this.log.push({ to: req.to, text: req.text, at: this.clock.now() });
+    // Trim in batches so recording stays O(1) amortised.
+    if (this.log.length >= 2 * KEEP) this.log = this.log.slice(-KEEP);
+    this.logger.debug(`simulated SMS #${this.count} to ${maskPhone(req.to)}`);
+    const latencyMs = Math.round(performance.now() - started);
+    return { status: 200, body: JSON.stringify({ id: `sim-${this.count}` }), latencyMs };
+  }
+}

@@ -1,0 +1,44 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { FakeGateway } from '../../bench/lib/fake-gateway.js';
+
+let fake: FakeGateway;
+beforeAll(async () => {
+  fake = await FakeGateway.start({ defaultAnswer: { status: 202, body: 'queued' } });
+});
+afterAll(async () => {
+  await fake.stop();
+});
+
+const post = (to: string) =>
+  fetch(fake.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ to, text: 'hi' }),
+  }).then(async (r) => [r.status, await r.text()]);
+
+describe(FakeGateway.name, () => {
+  it('answers from a script in order, then the default', async () => {
+    fake.script('+1555', [
+      { status: 500, body: 'a' },
+      { status: 400, body: 'b' },
+    ]);
+    expect(await post('+1555')).toEqual([500, 'a']);
+    expect(await post('+1555')).toEqual([400, 'b']);
+    expect(await post('+1555')).toEqual([202, 'queued']);
+    expect(fake.countFor('+1555')).toBe(3);
+    expect(fake.requests[0].at).toBeGreaterThan(performance.timeOrigin);
+  });
+
+  it('records requests before answering and wakes waiters', async () => {
+    fake.reset();
+    fake.setDefault({ status: 200, delayMs: 300 });
+    const pending = post('+1666');
+    await fake.waitForRequests(1, 1000);
+    expect(fake.requests).toHaveLength(1);
+    await pending;
+    await expect(fake.waitForRequests(2, 50)).rejects.toThrow(/1\/2 requests/);
+    fake.reset();
+    expect(fake.requests).toHaveLength(0);
+    expect(await post('+1777')).toEqual([202, 'queued']);
+  });
+});

@@ -1,0 +1,99 @@
+import { Injectable } from '@nestjs/common';
+import { InjectRepository } from '@nestjs/typeorm';
+import { Repository } from 'typeorm';
+import { hashPassword } from '../auth/password-hasher.js';
+import { hashApiToken, newApiToken } from '../auth/tokens.js';
+import { conflict, notFound } from '../common/app-error.js';
+import { PaginationQueryDto } from '../common/pagination.dto.js';
+import { UserEntity } from './user.entity.js';
+
+export interface NewUser {
+  username: string;
+  password: string;
+  isAdmin?: boolean;
+}
+
+export interface UserChanges {
+  password?: string;
+  isActive?: boolean;
+  isAdmin?: boolean;
+}
+
+@Injectable()
+export class UsersService {
+  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+
+  findById(id: number): Promise<UserEntity | null> {
+    return this.users.findOneBy({ id });
+  }
+
+  findByUsername(username: string): Promise<UserEntity | null> {
+    return this.users
+      .createQueryBuilder('u')
+      .where('lower(u.username) = lower(:username)', { username })
+      .getOne();
+  }
+
+  findByApiToken(token: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ apiTokenHash: hashApiToken(token) });
+  }
+
+  /** Creates the user with a fresh API token, returned in full only here. */
+  async create(input: NewUser): Promise<{ user: UserEntity; token: string }> {
+    if (await this.findByUsername(input.username)) throw conflict('Username already exists');
+    const token = newApiToken();
+    const user = this.users.create({
+      username: input.username,
+      passwordHash: await hashPassword(input.password),
+      apiTokenHash: hashApiToken(token),
+      isAdmin: input.isAdmin ?? false,
+    });
+    // A concurrent twin still hits the unique index; the error filter answers 409 for it.
+    return { user: await this.users.save(user), token };
+  }
+
+  async list(q: PaginationQueryDto): Promise<{ items: UserEntity[]; total: number }> {
+    const [items, total] = await this.users.findAndCount({
+      order: { id: 'ASC' },
+      skip: (q.page - 1) * q.per_page,
+      take: q.per_page,
+    });
+    return { items, total };
+  }
+
+  async update(actorId: number, id: number, changes: UserChanges): Promise<UserEntity> {
+    const user = await this.findById(id);
+    if (!user) throw notFound('User');
+    if (actorId === id && (changes.isActive === false || changes.isAdmin === false)) {
+      throw conflict('An admin cannot disable or demote themself');
+    }
+    if (changes.password !== undefined) {
+      user.passwordHash = await hashPassword(changes.password);
+      user.sessionVersion += 1;
+    }
+    if (changes.isActive !== undefined) {
+      if (!changes.isActive && user.isActive) user.sessionVersion += 1;
+      user.isActive = changes.isActive;
+    }
+    if (changes.isAdmin !== undefined) user.isAdmin = changes.isAdmin;
+    user.updatedAt = new Date();
+    return this.users.save(user);
+  }
+
+  async remove(actorId: number, id: number): Promise<void> {
+    if (actorId === id) throw conflict('An admin cannot delete themself');
+    const result = await this.users.delete({ id });
+    if (!result.affected) throw notFound('User');
+  }
+
+  /** Replaces the user's API token; the old one stops working at once. */
+  async rotateToken(id: number): Promise<string> {
+    const token = newApiToken();
+    const result = await this.users.update(
+      { id },
+      { apiTokenHash: hashApiToken(token), updatedAt: new Date() },
+    );
+    if (!result.affected) throw notFound('User');
+    return token;
+  }
+}

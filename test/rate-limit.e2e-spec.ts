@@ -1,0 +1,176 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Test } from '@nestjs/testing';
+import { TypeOrmModule } from '@nestjs/typeorm';
+import pg from 'pg';
+import { DataSource } from 'typeorm';
+import { CreateRateLimitBuckets1764300000200 } from '../migrations/1764300000200-CreateRateLimitBuckets.js';
+import { SystemClock } from '../src/common/clock.js';
+import type { AppConfig } from '../src/config/app-config.js';
+import { AppConfigModule } from '../src/config/config.module.js';
+import { dataSourceOptions } from '../src/database/data-source-options.js';
+import { RateLimitModule } from '../src/rate-limit/rate-limit.module.js';
+import { RateLimiterService } from '../src/rate-limit/rate-limiter.service.js';
+import { PostgresTokenBucketStore } from '../src/rate-limit/stores/postgres.store.js';
+import type { BucketSettings } from '../src/rate-limit/stores/token-bucket.store.js';
+import { createTestDatabase, type TestDatabase } from './utils/test-database.js';
+
+/** Two processes' worth of limiter on one database: separate DataSources (pools), one bucket row. */
+describe('RateLimit (PostgreSQL store)', () => {
+  let db: TestDatabase;
+  let other: DataSource;
+  const clock = new SystemClock();
+
+  beforeAll(async () => {
+    db = await createTestDatabase('ratelimit');
+    other = await new DataSource(dataSourceOptions(db.url, 4)).initialize();
+  });
+
+  afterAll(async () => {
+    if (other?.isInitialized) await other.destroy();
+    await db?.drop();
+  });
+
+  /** Each test its own bucket name, so tests do not share tokens. */
+  async function pair(name: string, settings: BucketSettings) {
+    const stores = [db.dataSource, other].map(
+      (ds) => new PostgresTokenBucketStore(ds, clock, name),
+    );
+    for (const s of stores) await s.init(settings);
+    const [a, b] = stores.map((s) => new RateLimiterService(s, clock));
+    return { a, b, storeA: stores[0], storeB: stores[1] };
+  }
+
+  it('shares one bucket between two instances: exactly the burst at once, then none', async () => {
+    const { a, b } = await pair('shared', { msgsPerSec: 0.001, burstCapacity: 4 });
+    const results = await Promise.all(
+      [...Array(6)].flatMap(() => [a.tryAcquire(), b.tryAcquire()]),
+    );
+    expect(results.filter(Boolean)).toHaveLength(4);
+    expect(await a.tryAcquire()).toBe(false);
+    expect(await b.tryAcquire()).toBe(false);
+  });
+
+  it('never over-grants under concurrent takes from many connections', async () => {
+    const { storeA, storeB } = await pair('race', { msgsPerSec: 0.001, burstCapacity: 10 });
+    const takes = [...Array(50)].map((_, i) => (i % 2 ? storeA : storeB).take(1));
+    const granted = (await Promise.all(takes)).reduce((sum, r) => sum + r.granted, 0);
+    expect(granted).toBe(10);
+  });
+
+  it('paces many waiters in two processes at the rate, neither faster nor much slower', async () => {
+    const { a, b } = await pair('pace', { msgsPerSec: 50, burstCapacity: 5 });
+    const start = Date.now();
+    await Promise.all([...Array(20)].flatMap(() => [a.acquire(), b.acquire()]));
+    const elapsed = Date.now() - start;
+    // 40 tokens = the burst of 5 + 35 refilled at 50/s = 700 ms (a few ms of clock slack).
+    expect(elapsed).toBeGreaterThanOrEqual(695);
+    expect(elapsed).toBeLessThan(2000);
+  });
+
+  it('grants batches and reports the wait for the next token on the database clock', async () => {
+    const { storeA, storeB } = await pair('batch', { msgsPerSec: 0.5, burstCapacity: 10 });
+    expect((await storeA.take(3, { partial: true })).granted).toBe(3);
+    expect(await storeB.take(100, { partial: true })).toMatchObject({ granted: 7, waitMs: 0 });
+    const refused = await storeA.take(5, { partial: true });
+    expect(refused.granted).toBe(0);
+    expect(refused.waitMs).toBeGreaterThan(1900);
+    expect(refused.waitMs).toBeLessThanOrEqual(2000);
+  });
+
+  it('refuses an all-or-nothing take above the burst and debits nothing', async () => {
+    const { storeA } = await pair('toobig', { msgsPerSec: 1, burstCapacity: 3 });
+    await expect(storeA.take(4)).rejects.toThrow(RangeError);
+    expect((await storeA.peek()).tokens).toBeCloseTo(3, 6);
+  });
+
+  it('persists configure, clamps the tokens, tells the other instance and notifies listeners', async () => {
+    const { a, b } = await pair('config', { msgsPerSec: 2, burstCapacity: 10 });
+    const listener = new pg.Client({ connectionString: db.url });
+    await listener.connect();
+    try {
+      const notified = new Promise<unknown>((resolve) =>
+        listener.on('notification', (m) => resolve(JSON.parse(m.payload ?? 'null'))),
+      );
+      await listener.query('LISTEN rate_limit_changed');
+      expect(await a.configure({ msgsPerSec: 5, burstCapacity: 3 })).toEqual({
+        msgsPerSec: 5,
+        burstCapacity: 3,
+      });
+      expect(await notified).toEqual({ name: 'config', msgsPerSec: 5, burstCapacity: 3 });
+    } finally {
+      await listener.end();
+    }
+    expect(await b.settings()).toEqual({ msgsPerSec: 5, burstCapacity: 3 });
+    expect(await b.availableTokens()).toBeCloseTo(3, 6);
+  });
+
+  it('drain holds off both instances until the deadline', async () => {
+    const { a, b, storeB } = await pair('drain', { msgsPerSec: 1000, burstCapacity: 5 });
+    const start = Date.now();
+    await a.drain(start + 400);
+    expect(await a.tryAcquire()).toBe(false);
+    expect(await b.tryAcquire()).toBe(false);
+    const refused = await storeB.take(1);
+    expect(refused.waitMs).toBeGreaterThan(300);
+    expect(refused.waitMs).toBeLessThanOrEqual(402);
+    await b.acquire();
+    expect(Date.now() - start).toBeGreaterThanOrEqual(395); // a few ms of app/database clock slack
+  });
+
+  it('keeps persisted settings over the defaults of a later init', async () => {
+    const { a } = await pair('reinit', { msgsPerSec: 2, burstCapacity: 5 });
+    await a.configure({ msgsPerSec: 7, burstCapacity: 9 });
+    const restarted = new PostgresTokenBucketStore(other, clock, 'reinit');
+    await restarted.init({ msgsPerSec: 1, burstCapacity: 1 });
+    expect((await restarted.peek()).settings).toEqual({ msgsPerSec: 7, burstCapacity: 9 });
+  });
+
+  it('fails clearly when the bucket was never initialised', async () => {
+    const store = new PostgresTokenBucketStore(db.dataSource, clock, 'missing');
+    await expect(store.take(1)).rejects.toThrow(/init\(\)/);
+    await expect(store.drain(Date.now())).rejects.toThrow(/init\(\)/);
+    await expect(store.configure({ msgsPerSec: 1, burstCapacity: 1 })).rejects.toThrow(/init\(\)/);
+  });
+
+  it('RateLimitModule wires the PostgreSQL store to the app DataSource and creates the bucket', async () => {
+    const config = {
+      rateLimitStore: 'postgres',
+      smsRatePerSec: 3,
+      smsBurstCapacity: 6,
+    } as AppConfig;
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        AppConfigModule.forRoot(config),
+        TypeOrmModule.forRoot(dataSourceOptions(db.url, 2)),
+        RateLimitModule,
+      ],
+    }).compile();
+    try {
+      expect(await moduleRef.get(RateLimiterService).settings()).toEqual({
+        msgsPerSec: 3,
+        burstCapacity: 6,
+      });
+      const rows = await db.dataSource.query(
+        `SELECT msgs_per_sec, burst_capacity FROM rate_limit_buckets WHERE name = 'sms'`,
+      );
+      expect(rows).toEqual([{ msgs_per_sec: 3, burst_capacity: 6 }]);
+    } finally {
+      await moduleRef.close();
+    }
+  });
+
+  it('migration down drops the table and up recreates it', async () => {
+    const runner = other.createQueryRunner();
+    await runner.startTransaction(); // DDL is transactional: rolled back afterwards
+    try {
+      const migration = new CreateRateLimitBuckets1764300000200();
+      await migration.down(runner);
+      expect(await runner.hasTable('rate_limit_buckets')).toBe(false);
+      await migration.up(runner);
+      expect(await runner.hasTable('rate_limit_buckets')).toBe(true);
+    } finally {
+      await runner.rollbackTransaction();
+      await runner.release();
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import { INestApplication } from '@nestjs/common';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import type { App } from 'supertest/types.js';
+import { AppModule } from '../../src/app.module.js';
+import { configureApp } from '../../src/app.setup.js';
+import { createRootLogger, NestPinoLogger } from '../../src/common/logging/logger.js';
+import { AppConfig } from '../../src/config/app-config.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createTestDatabase, TestDatabase } from './test-database.js';
+
+export const TEST_ADMIN = { username: 'SMSadmin', password: 'admin-password-for-tests' };
+
+export interface TestApp {
+  app: INestApplication;
+  db: TestDatabase;
+  config: AppConfig;
+  http: () => ReturnType<typeof request>;
+  close(): Promise<void>;
+}
+
+/**
+ * The real AppModule over HTTP on a fresh database of its own. `env` holds environment
+ * variables as an operator would set them (validated the same way).
+ */
+export async function createTestApp(
+  env: Record<string, string> = {},
+  label = 'app',
+): Promise<TestApp> {
+  const db = await createTestDatabase(label);
+  const config = {
+    ...loadConfig({ LOG_LEVEL: 'error', ADMIN_PASSWORD: TEST_ADMIN.password, ...env }),
+    databaseUrl: db.url,
+  };
+  const moduleRef = await Test.createTestingModule({
+    imports: [AppModule.forRoot(config)],
+  }).compile();
+  const pino = createRootLogger(config.logLevel);
+  const app = moduleRef.createNestApplication({
+    bodyParser: false,
+    logger: new NestPinoLogger(pino),
+  });
+  configureApp(app, config, pino);
+  await app.init();
+  const server = app.getHttpServer() as App;
+  return {
+    app,
+    db,
+    config,
+    http: () => request(server),
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}
