@@ -1,8 +1,13 @@
 import { CreateUsers1764300000000 } from './1764300000000-CreateUsers.js';
+import { CreateMessages1764300000100 } from './1764300000100-CreateMessages.js';
 import { CreateRateLimitBuckets1764300000200 } from './1764300000200-CreateRateLimitBuckets.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
  * compiled JavaScript and from TypeScript under the test runner. Add new files here.
  */
-export const allMigrations = [CreateUsers1764300000000, CreateRateLimitBuckets1764300000200];
+export const allMigrations = [
+  CreateUsers1764300000000,
+  CreateMessages1764300000100,
+  CreateRateLimitBuckets1764300000200,
+];

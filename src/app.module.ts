@@ -9,6 +9,9 @@ import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
+import { MessagesModule } from './messages/messages.module.js';
+import { QueueModule } from './queue/queue.module.js';
+import { StatusModule } from './status/status.module.js';
 import { UsersModule } from './users/users.module.js';
 
 const validationPipe = new ValidationPipe({
@@ -33,6 +36,9 @@ export class AppModule {
         UsersModule,
         AuthModule,
         HealthModule,
+        MessagesModule,
+        StatusModule,
+        QueueModule.forRole(config.queueRole),
       ],
       providers: [
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },

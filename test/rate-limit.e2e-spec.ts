@@ -173,4 +173,13 @@ describe('RateLimit (PostgreSQL store)', () => {
       await runner.release();
     }
   });
+  it('refund gives unused tokens back to every instance, never above the burst', async () => {
+    const { a, b } = await pair('refund', { msgsPerSec: 0.001, burstCapacity: 4 });
+    expect(await a.acquireBatch(4)).toBe(4);
+    expect(await b.tryAcquire(1)).toBe(false);
+    await a.refund(3);
+    expect(await b.tryAcquire(3)).toBe(true);
+    await b.refund(10);
+    expect(Math.round(await a.availableTokens())).toBe(4);
+  });
 });

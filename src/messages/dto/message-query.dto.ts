@@ -1,0 +1,55 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
+import { PaginationQueryDto } from '../../common/pagination.dto.js';
+import {
+  JOB_STATUSES,
+  type JobStatus,
+  RECIPIENT_STATUSES,
+  type RecipientStatus,
+} from '../message-row.js';
+
+export class MessageListQueryDto extends PaginationQueryDto {
+  @ApiPropertyOptional({ enum: JOB_STATUSES })
+  @IsOptional()
+  @IsIn(JOB_STATUSES)
+  job_status?: JobStatus;
+
+  @ApiPropertyOptional({
+    example: '2026-11-01T00:00:00Z',
+    description: 'created at or after (ISO-8601)',
+  })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  from?: Date;
+
+  @ApiPropertyOptional({
+    example: '2026-11-30T23:59:59Z',
+    description: 'created at or before (ISO-8601)',
+  })
+  @IsOptional()
+  @Type(() => Date)
+  @IsDate()
+  to?: Date;
+}
+
+export class RecipientQueryDto {
+  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  page: number = 1;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(1000)
+  per_page: number = 100;
+
+  @ApiPropertyOptional({ enum: RECIPIENT_STATUSES })
+  @IsOptional()
+  @IsIn(RECIPIENT_STATUSES)
+  status?: RecipientStatus;
+}

@@ -1,0 +1,167 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { AppError, notFound } from '../common/app-error.js';
+import { pageMeta } from '../common/pagination.dto.js';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { EstimatesService } from '../status/estimates.service.js';
+import {
+  AcceptedSmsDto,
+  MessageDetailDto,
+  MessageListDto,
+  RecipientListDto,
+} from './dto/message.dto.js';
+import { MessageListQueryDto, RecipientQueryDto } from './dto/message-query.dto.js';
+import { SendBulkDto, SendSmsDto } from './dto/send-sms.dto.js';
+import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
+import { MessageRow } from './message-row.js';
+import { MessagesRepository } from './messages.repository.js';
+import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
+import { analyzeContent, ContentInfo } from './sms-encoding.js';
+
+@Injectable()
+export class MessagesService {
+  private readonly phonePolicy: PhonePolicy;
+
+  constructor(
+    private readonly repo: MessagesRepository,
+    private readonly estimates: EstimatesService,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {
+    this.phonePolicy = {
+      allowedCountries: config.smsAllowedCountries,
+      defaultCountry: config.smsDefaultCountry,
+    };
+  }
+
+  private checkContent(content: string): ContentInfo {
+    if (content.trim() === '') {
+      throw new AppError(400, 'VALIDATION_ERROR', 'content must not be empty', [
+        { field: 'content', message: 'content must not be empty' },
+      ]);
+    }
+    const info = analyzeContent(content);
+    if (info.segments > this.config.smsMaxSegments) {
+      throw new AppError(
+        400,
+        'CONTENT_TOO_LONG',
+        `content needs ${info.segments} ${info.encoding} segments; the maximum is ${this.config.smsMaxSegments}`,
+        [
+          {
+            field: 'content',
+            message: `${info.units} ${info.encoding === 'gsm7' ? 'septets' : 'UTF-16 units'}, ${info.segments} segments`,
+          },
+        ],
+      );
+    }
+    return info;
+  }
+
+  async sendOne(userId: number, dto: SendSmsDto): Promise<AcceptedSmsDto> {
+    const info = this.checkContent(dto.content);
+    const phone = normalizePhone(dto.recipient, this.phonePolicy);
+    if (!phone.ok) {
+      throw new AppError(400, 'INVALID_PHONE_FORMAT', 'Invalid phone number', [
+        { field: 'recipient', value: dto.recipient, message: phone.message },
+      ]);
+    }
+    const row = await this.queue(userId, dto.content, info, dto.adhoc ?? false, [phone.e164], 0);
+    return toAccepted(row, await this.estimates.forJob(row.id), { recipient: phone.e164 });
+  }
+
+  async sendBulk(userId: number, dto: SendBulkDto): Promise<AcceptedSmsDto> {
+    if (dto.recipients.length > this.config.smsMaxBulkRecipients) {
+      throw new AppError(
+        413,
+        'PAYLOAD_TOO_LARGE',
+        `At most ${this.config.smsMaxBulkRecipients} recipients per request (got ${dto.recipients.length})`,
+      );
+    }
+    const info = this.checkContent(dto.content);
+    const list = normalizeRecipients(dto.recipients, this.phonePolicy);
+    if (list.invalid.length > 0) {
+      throw new AppError(
+        400,
+        'INVALID_PHONE_FORMAT',
+        `${list.invalid.length} invalid phone number(s); nothing was queued`,
+        list.invalid.map((i) => ({
+          field: `recipients[${i.index}]`,
+          value: i.value,
+          message: i.message,
+        })),
+      );
+    }
+    const row = await this.queue(
+      userId,
+      dto.content,
+      info,
+      dto.adhoc ?? false,
+      list.valid,
+      list.duplicatesRemoved,
+    );
+    return toAccepted(row, await this.estimates.forJob(row.id), {
+      total: list.valid.length,
+      duplicates_removed: list.duplicatesRemoved,
+    });
+  }
+
+  private queue(
+    userId: number,
+    content: string,
+    info: ContentInfo,
+    adhoc: boolean,
+    phones: string[],
+    dups: number,
+  ) {
+    return this.repo.insert({
+      userId,
+      content,
+      encoding: info.encoding,
+      segments: info.segments,
+      adhoc,
+      phones,
+      duplicatesRemoved: dups,
+    });
+  }
+
+  async list(userId: number | undefined, q: MessageListQueryDto): Promise<MessageListDto> {
+    const { items, total } = await this.repo.list({
+      userId,
+      jobStatus: q.job_status,
+      from: q.from,
+      to: q.to,
+      offset: (q.page - 1) * q.per_page,
+      limit: q.per_page,
+    });
+    const estimates = await this.estimates.forJobs(unfinishedIds(items));
+    const none = { queue_position: null, estimated_complete_at: null };
+    return {
+      messages: items.map((m) => toSummary(m, estimates.get(m.id) ?? none)),
+      ...pageMeta(total, q),
+    };
+  }
+
+  /** A user sees only their own jobs; anyone else's answers 404, as if it did not exist. */
+  async owned(userId: number, id: number): Promise<MessageRow> {
+    const row = await this.repo.findById(id, userId);
+    if (!row) throw notFound('Message');
+    return row;
+  }
+
+  async detail(userId: number, id: number): Promise<MessageDetailDto> {
+    const row = await this.owned(userId, id);
+    return toDetail(row, await this.estimates.forJob(row.id));
+  }
+
+  async recipients(userId: number, id: number, q: RecipientQueryDto): Promise<RecipientListDto> {
+    await this.owned(userId, id);
+    const { items, total } = await this.repo.recipients(
+      id,
+      q.status,
+      (q.page - 1) * q.per_page,
+      q.per_page,
+    );
+    return { recipients: items.map(toRecipient), ...pageMeta(total, q) };
+  }
+}
+
+const unfinishedIds = (rows: MessageRow[]) =>
+  rows.filter((m) => m.job_status === 'pending' || m.job_status === 'sending').map((m) => m.id);

@@ -1,0 +1,120 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { validationError } from '../common/app-error.js';
+import { abortError, CLOCK, type Clock } from '../common/clock.js';
+import { MAX_SLEEP_MS, RATE_LIMIT_STORE } from './rate-limit.constants.js';
+import type { BucketSettings, TokenBucketStore } from './stores/token-bucket.store.js';
+
+export interface AcquireOptions {
+  signal?: AbortSignal;
+}
+
+/**
+ * The SMS rate limit: take a token before every gateway request. Waiters sleep until their
+ * tokens are due (computed, never polled) and are served one at a time in FIFO order, so a
+ * process sends one bucket query per turn instead of every waiter hammering the row.
+ */
+@Injectable()
+export class RateLimiterService {
+  /** Settles when the last queued acquire has finished its turn. Never rejects. */
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    @Inject(RATE_LIMIT_STORE) private readonly store: TokenBucketStore,
+    @Inject(CLOCK) private readonly clock: Clock,
+  ) {}
+
+  /** Takes `n` tokens now or none. Does not queue: a non-waiting caller may pass waiters. */
+  async tryAcquire(n = 1): Promise<boolean> {
+    return (await this.store.take(n)).granted === n;
+  }
+
+  /** Resolves once `n` tokens are taken; RangeError if n exceeds the burst capacity. */
+  async acquire(n = 1, opts: AcquireOptions = {}): Promise<void> {
+    await this.inTurn(opts.signal, () => this.waitAndTake(n, false, opts.signal));
+  }
+
+  /** Waits for at least one token, then takes up to `max` at once: one query for a batch. */
+  acquireBatch(max: number, opts: AcquireOptions = {}): Promise<number> {
+    return this.inTurn(opts.signal, () => this.waitAndTake(max, true, opts.signal));
+  }
+
+  async availableTokens(): Promise<number> {
+    return (await this.store.peek()).tokens;
+  }
+
+  async settings(): Promise<BucketSettings> {
+    return (await this.store.peek()).settings;
+  }
+
+  async configure(s: BucketSettings): Promise<BucketSettings> {
+    const details = [];
+    if (!Number.isFinite(s.msgsPerSec) || s.msgsPerSec <= 0) {
+      details.push({ field: 'msgsPerSec', value: s.msgsPerSec, message: 'must be a number > 0' });
+    }
+    if (!Number.isInteger(s.burstCapacity) || s.burstCapacity <= 0) {
+      details.push({
+        field: 'burstCapacity',
+        value: s.burstCapacity,
+        message: 'must be an integer > 0',
+      });
+    }
+    if (details.length) throw validationError('Invalid rate limit settings', details);
+    await this.store.configure({ msgsPerSec: s.msgsPerSec, burstCapacity: s.burstCapacity });
+    return this.settings();
+  }
+
+  /** Gives back tokens taken by acquireBatch that no request used. */
+  refund(n: number): Promise<void> {
+    return this.store.refund(n);
+  }
+
+  /** Current tokens and settings in one read (for estimates and status). */
+  snapshot(): Promise<{ tokens: number; settings: BucketSettings }> {
+    return this.store.peek();
+  }
+
+  /** Holds every process off until `untilMs` (the gateway answered 429). */
+  drain(untilMs: number): Promise<void> {
+    return this.store.drain(untilMs);
+  }
+
+  private async waitAndTake(n: number, partial: boolean, signal?: AbortSignal): Promise<number> {
+    for (;;) {
+      if (signal?.aborted) throw abortError(signal);
+      const r = await this.store.take(n, { partial });
+      if (r.granted > 0) return r.granted;
+      // Capped so that new settings (or a drain) made elsewhere are seen within MAX_SLEEP_MS.
+      await this.clock.sleep(Math.min(r.waitMs, MAX_SLEEP_MS), signal);
+    }
+  }
+
+  /**
+   * Runs `task` after every earlier queued task. An abort while queued rejects at once; the
+   * queue still waits for the earlier tasks before letting later ones run.
+   */
+  private async inTurn<T>(signal: AbortSignal | undefined, task: () => Promise<T>): Promise<T> {
+    const previous = this.tail;
+    let finish!: () => void;
+    const mine = new Promise<void>((resolve) => (finish = resolve));
+    this.tail = previous.then(() => mine);
+    try {
+      await untilOrAbort(previous, signal);
+      return await task();
+    } finally {
+      finish();
+    }
+  }
+}
+
+function untilOrAbort(p: Promise<void>, signal?: AbortSignal): Promise<void> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.reject(abortError(signal));
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(abortError(signal));
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    });
+  });
+}

@@ -1,0 +1,58 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../../common/clock.js';
+import * as bucket from '../token-bucket.js';
+import type { BucketSettings, TakeResult, TokenBucketStore } from './token-bucket.store.js';
+
+/** A bucket for a single process (tests, one-process deployments). */
+@Injectable()
+export class MemoryTokenBucketStore implements TokenBucketStore {
+  private settings?: BucketSettings;
+  private state?: bucket.BucketState;
+
+  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+
+  async init(defaults: BucketSettings): Promise<void> {
+    if (this.settings) return;
+    this.settings = { ...defaults };
+    this.state = bucket.fullBucket(defaults, this.clock.now());
+  }
+
+  async take(n: number, opts: { partial?: boolean } = {}): Promise<TakeResult> {
+    const settings = this.current();
+    const out = bucket.take(this.state!, settings, this.clock.now(), n, opts);
+    this.state = out.state;
+    return {
+      granted: out.granted,
+      tokens: out.state.tokens,
+      waitMs: out.waitMs,
+      settings: { ...settings },
+    };
+  }
+
+  async peek(): Promise<{ tokens: number; settings: BucketSettings }> {
+    const settings = this.current();
+    return {
+      tokens: bucket.refill(this.state!, settings, this.clock.now()).tokens,
+      settings: { ...settings },
+    };
+  }
+
+  async configure(s: BucketSettings): Promise<void> {
+    const old = this.current();
+    this.state = bucket.reconfigure(this.state!, old, s, this.clock.now());
+    this.settings = { ...s };
+  }
+
+  async drain(untilMs: number): Promise<void> {
+    this.state = bucket.drain(this.state!, this.current(), this.clock.now(), untilMs);
+  }
+
+  async refund(n: number): Promise<void> {
+    this.state = bucket.refund(this.state!, this.current(), this.clock.now(), n);
+  }
+
+  private current(): BucketSettings {
+    if (!this.settings) throw new Error('rate limit bucket used before init()');
+    return this.settings;
+  }
+}

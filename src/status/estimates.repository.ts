@@ -1,0 +1,35 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource } from 'typeorm';
+import type { QueueSnapshotJob } from './eta.js';
+
+@Injectable()
+export class EstimatesRepository {
+  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+
+  /**
+   * Every unfinished job in serving order (adhoc first, then oldest) with its position and
+   * the SMS left up to and including it. Reads only the partial index of unfinished jobs,
+   * so its cost follows the queue, not the history. `ids` limits the answer, not the sums.
+   */
+  async queueOrder(ids?: number[]): Promise<QueueSnapshotJob[]> {
+    const rows = await this.dataSource.query(
+      `SELECT id, job_status, position::int, remaining_through::bigint AS remaining_through FROM (
+         SELECT id, job_status,
+                row_number() OVER w AS position,
+                sum(recipient_count - sent_count - failed_count - cancelled_count) OVER w AS remaining_through
+         FROM messages WHERE job_status IN ('pending', 'sending')
+         WINDOW w AS (ORDER BY adhoc DESC, id ROWS UNBOUNDED PRECEDING)
+       ) q WHERE $1::int[] IS NULL OR id = ANY($1::int[])`,
+      [ids ?? null],
+    );
+    return rows.map(
+      (r: { id: number; job_status: string; position: number; remaining_through: string }) => ({
+        id: r.id,
+        jobStatus: r.job_status,
+        position: r.position,
+        remainingThrough: Number(r.remaining_through),
+      }),
+    );
+  }
+}
