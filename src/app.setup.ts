@@ -7,6 +7,8 @@ import { AppError } from './common/app-error.js';
 import { sendErrorEnvelope } from './common/envelope.filter.js';
 import { httpLogger } from './common/logging/http-logger.js';
 import { AppConfig } from './config/app-config.js';
+import { httpMetrics } from './metrics/http-metrics.js';
+import { MetricsService } from './metrics/metrics.service.js';
 import { setupSwagger } from './swagger.js';
 
 /** Room for SMS_MAX_BULK_RECIPIENTS numbers of up to ~30 characters each, plus the text. */
@@ -20,6 +22,7 @@ const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
 export function configureApp(app: INestApplication, config: AppConfig, logger: Pino): void {
   const http = app as NestExpressApplication;
   app.use(httpLogger(logger));
+  app.use(httpMetrics(app.get(MetricsService)));
   http.set('trust proxy', 'loopback');
   http.disable('x-powered-by');
   app.use(helmet({ contentSecurityPolicy: false }));

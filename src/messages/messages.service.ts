@@ -17,6 +17,9 @@ import { MessagesRepository } from './messages.repository.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
 
+/** NUL (PostgreSQL text cannot hold it) and lone surrogates (not valid UTF-8, silently mangled). */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
 @Injectable()
 export class MessagesService {
   private readonly phonePolicy: PhonePolicy;
@@ -36,6 +39,11 @@ export class MessagesService {
     if (content.trim() === '') {
       throw new AppError(400, 'VALIDATION_ERROR', 'content must not be empty', [
         { field: 'content', message: 'content must not be empty' },
+      ]);
+    }
+    if (UNSTORABLE.test(content)) {
+      throw new AppError(400, 'VALIDATION_ERROR', 'content contains an invalid character', [
+        { field: 'content', message: 'content must not contain NUL or unpaired UTF-16 surrogates' },
       ]);
     }
     const info = analyzeContent(content);

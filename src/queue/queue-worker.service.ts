@@ -16,8 +16,13 @@ import {
   TransientGatewayError,
 } from '../gateway/sms-gateway.js';
 import { QUEUED_CHANNEL } from '../messages/messages.repository.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { retryDelayMs } from './backoff.js';
+import {
+  QUEUE_CONTROL_CHANNEL,
+  QueueControlRepository,
+} from '../queue-control/queue-control.repository.js';
 import { QueueNotifier } from './queue-notifier.js';
 import { ClaimedRecipient, QueueRepository, SendResult } from './queue.repository.js';
 import { ResultRecorder } from './result-recorder.js';
@@ -45,15 +50,18 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     private readonly repo: QueueRepository,
     private readonly limiter: RateLimiterService,
     private readonly notifier: QueueNotifier,
+    private readonly control: QueueControlRepository,
     @Inject(SMS_GATEWAY) private readonly gateway: SmsGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
+    private readonly metrics: MetricsService,
   ) {
     this.recorder = new ResultRecorder(repo, this.workerId, (ms) => clock.sleep(ms));
   }
 
   async onApplicationBootstrap(): Promise<void> {
     await this.notifier.listen(QUEUED_CHANNEL, () => this.wake());
+    await this.notifier.listen(QUEUE_CONTROL_CHANNEL, () => this.wake());
     await this.notifier.listen('__reconnected', () => this.wake());
     this.loopDone = this.loop();
     this.logger.log(
@@ -80,7 +88,10 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
           await Promise.race(this.inFlight);
           continue;
         }
-        idle = !(await this.claimAndSend(this.config.queueConcurrency - this.inFlight.size));
+        // Paused: nothing new is claimed by any process; in-flight sends still finish.
+        idle =
+          (await this.control.isPaused()) ||
+          !(await this.claimAndSend(this.config.queueConcurrency - this.inFlight.size));
         errors = 0;
       } catch (err) {
         if (this.stop.signal.aborted) break;
@@ -130,6 +141,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       response: null,
       retryInMs: 0,
     };
+    const started = performance.now();
+    let failure: unknown;
     try {
       const answer = await this.gateway.send(
         { to: r.phone, text: r.content },
@@ -137,8 +150,11 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       );
       result.response = `HTTP ${answer.status}: ${answer.body.slice(0, 200)}`;
     } catch (err) {
-      Object.assign(result, await this.failure(r, err));
+      failure = err;
     }
+    const seconds = (performance.now() - started) / 1000;
+    if (failure !== undefined) Object.assign(result, await this.failure(r, failure));
+    this.metrics.recordSend(result.outcome, this.gateway.name, seconds);
     this.recorder.add(result);
   }
 

@@ -4,21 +4,29 @@ import type { QueueRole } from '../config/app-config.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { LeaseRecoveryScheduler } from './lease-recovery.scheduler.js';
+import { QueueControlModule } from '../queue-control/queue-control.module.js';
 import { QueueNotifier } from './queue-notifier.js';
 import { QueueRepository } from './queue.repository.js';
 import { QueueWorkerService } from './queue-worker.service.js';
+import { WorkerHeartbeatService } from './worker-heartbeat.service.js';
 
 /** The sending side. API-only processes (QUEUE_ROLE=api) do not include the worker. */
 @Module({})
 export class QueueModule {
   static forRole(role: QueueRole): DynamicModule {
     const worker: Provider[] =
-      role === 'api' ? [] : [QueueWorkerService, LeaseRecoveryScheduler, QueueNotifier];
+      role === 'api'
+        ? []
+        : [QueueWorkerService, LeaseRecoveryScheduler, QueueNotifier, WorkerHeartbeatService];
     return {
       module: QueueModule,
-      imports: [RateLimitModule, GatewayModule],
-      providers: [QueueRepository, { provide: CLOCK, useClass: SystemClock }, ...worker],
-      exports: [QueueRepository, ...(role === 'api' ? [] : [QueueWorkerService])],
+      imports: [RateLimitModule, GatewayModule, QueueControlModule],
+      providers: [
+        QueueRepository,
+        { provide: CLOCK, useClass: SystemClock },
+        ...worker,
+      ],
+      exports: [QueueRepository],
     };
   }
 }

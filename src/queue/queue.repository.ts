@@ -28,7 +28,7 @@ export interface SendResult {
  * first claim of a job moves it to 'sending'. The batch size is written into the SQL text
  * (not a parameter) so PostgreSQL never switches to a generic plan that scans the table.
  */
-const claimSql = (n: number) => `
+export const claimSql = (n: number) => `
   WITH picked AS (
     SELECT id FROM recipients
     WHERE status = 'pending' AND next_attempt_at <= clock_timestamp()
@@ -49,7 +49,8 @@ const claimSql = (n: number) => `
   ORDER BY c.priority, c.message_id, c.ordinal`;
 
 /*
- * Records a batch of results and moves the jobs' counters and status in one statement. Only
+ * Records a batch of results, the per-second request counts, and the jobs' counters and
+ * status in one statement. Only
  * rows still leased to this worker are touched: a result that arrives after its lease was
  * taken over is dropped (the new holder sends and records it).
  */
@@ -57,6 +58,14 @@ const RECORD_SQL = `
   WITH results AS (
     SELECT * FROM unnest($2::bigint[], $3::text[], $4::text[], $5::text[], $6::int[])
       AS t(id, outcome, error, response, retry_in_ms)
+  ), stats AS (
+    INSERT INTO send_stats AS s (second, requests, sent, failed, retried)
+    SELECT date_trunc('second', clock_timestamp()), count(*),
+      count(*) FILTER (WHERE outcome = 'sent'), count(*) FILTER (WHERE outcome = 'failed'),
+      count(*) FILTER (WHERE outcome = 'retry')
+    FROM results
+    ON CONFLICT (second) DO UPDATE SET requests = s.requests + EXCLUDED.requests,
+      sent = s.sent + EXCLUDED.sent, failed = s.failed + EXCLUDED.failed, retried = s.retried + EXCLUDED.retried
   ), upd AS (
     UPDATE recipients r SET
       status = CASE res.outcome WHEN 'retry' THEN 'pending' ELSE res.outcome END,

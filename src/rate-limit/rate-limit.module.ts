@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
 import { CLOCK, SystemClock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { AdminRateLimitController } from './admin-rate-limit.controller.js';
 import { RATE_LIMIT_STORE } from './rate-limit.constants.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 import { MemoryTokenBucketStore } from './stores/memory.store.js';
@@ -13,6 +14,7 @@ import type { TokenBucketStore } from './stores/token-bucket.store.js';
  * the chosen store is built, so the memory store needs no database.
  */
 @Module({
+  controllers: [AdminRateLimitController],
   providers: [
     { provide: CLOCK, useClass: SystemClock },
     {

@@ -17,10 +17,9 @@ export class EstimatesService {
   async forJobs(ids: number[]): Promise<Map<number, JobEstimate>> {
     const result = new Map<number, JobEstimate>();
     if (ids.length === 0) return result;
-    const [jobs, tokens, settings] = await Promise.all([
+    const [jobs, { tokens, settings }] = await Promise.all([
       this.repo.queueOrder(ids),
-      this.limiter.availableTokens(),
-      this.limiter.settings(),
+      this.limiter.snapshot(),
     ]);
     const now = Date.now();
     const byId = new Map(jobs.map((j) => [j.id, j]));

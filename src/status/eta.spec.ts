@@ -19,7 +19,7 @@ describe(estimateFor.name, () => {
   const now = Date.parse('2026-11-28T10:00:00.000Z');
 
   it('gives a position only while pending and the time the last SMS is due', () => {
-    const job = { id: 2, jobStatus: 'pending', position: 2, remainingThrough: 50 };
+    const job = { id: 2, jobStatus: 'pending', position: 2, remaining: 25, remainingThrough: 50 };
     expect(estimateFor(job, 0, 5, now)).toEqual({
       queue_position: 2,
       estimated_complete_at: '2026-11-28T10:00:10.000Z',

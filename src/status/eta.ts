@@ -12,6 +12,8 @@ export interface QueueSnapshotJob {
   jobStatus: string;
   /** Unfinished jobs served before this one, plus one. */
   position: number;
+  /** SMS of this job not yet in a final state. */
+  remaining: number;
   /** SMS still to send in this job and every job served before it. */
   remainingThrough: number;
 }

@@ -1,13 +1,16 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, Max, Min } from 'class-validator';
-import { PaginationQueryDto } from '../../common/pagination.dto.js';
+import { IsDate, IsIn, IsInt, IsOptional, Max, Min, MinDate } from 'class-validator';
+import { MAX_PAGE, PaginationQueryDto } from '../../common/pagination.dto.js';
 import {
   JOB_STATUSES,
   type JobStatus,
   RECIPIENT_STATUSES,
   type RecipientStatus,
 } from '../message-row.js';
+
+/** JavaScript dates reach further back than PostgreSQL timestamptz (4713 BC); cap the filters. */
+const EARLIEST_DATE = new Date('0001-01-01T00:00:00Z');
 
 export class MessageListQueryDto extends PaginationQueryDto {
   @ApiPropertyOptional({ enum: JOB_STATUSES })
@@ -22,6 +25,7 @@ export class MessageListQueryDto extends PaginationQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @MinDate(EARLIEST_DATE)
   from?: Date;
 
   @ApiPropertyOptional({
@@ -31,14 +35,16 @@ export class MessageListQueryDto extends PaginationQueryDto {
   @IsOptional()
   @Type(() => Date)
   @IsDate()
+  @MinDate(EARLIEST_DATE)
   to?: Date;
 }
 
 export class RecipientQueryDto {
-  @ApiPropertyOptional({ minimum: 1, default: 1 })
+  @ApiPropertyOptional({ minimum: 1, maximum: MAX_PAGE, default: 1 })
   @Type(() => Number)
   @IsInt()
   @Min(1)
+  @Max(MAX_PAGE)
   page: number = 1;
 
   @ApiPropertyOptional({ minimum: 1, maximum: 1000, default: 100 })

@@ -1,5 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { ArrayMinSize, IsArray, IsBoolean, IsOptional, IsString, MaxLength } from 'class-validator';
+import { ArrayMinSize, IsArray, IsBoolean, IsString, MaxLength, ValidateIf } from 'class-validator';
 
 /** Longer than 255 GSM-7 segments can never pass; checked exactly by segment count later. */
 const CONTENT_HARD_MAX = 40_000;
@@ -26,7 +26,8 @@ export class SendSmsDto {
     default: false,
     description: 'Adhoc jobs are served before all others',
   })
-  @IsOptional()
+  // Absent means false; null is a wrong type like any other.
+  @ValidateIf((_, v) => v !== undefined)
   @IsBoolean()
   adhoc?: boolean;
 }
@@ -48,7 +49,8 @@ export class SendBulkDto {
   content: string;
 
   @ApiPropertyOptional({ example: false, default: false })
-  @IsOptional()
+  // Absent means false; null is a wrong type like any other.
+  @ValidateIf((_, v) => v !== undefined)
   @IsBoolean()
   adhoc?: boolean;
 }
