@@ -2,6 +2,7 @@ import { CreateUsers1764300000000 } from './1764300000000-CreateUsers.js';
 import { CreateMessages1764300000100 } from './1764300000100-CreateMessages.js';
 import { CreateRateLimitBuckets1764300000200 } from './1764300000200-CreateRateLimitBuckets.js';
 import { CreateQueueRuntime1764300000300 } from './1764300000300-CreateQueueRuntime.js';
+import { CreateIdempotencyKeys1764300000400 } from './1764300000400-CreateIdempotencyKeys.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -12,4 +13,5 @@ export const allMigrations = [
   CreateMessages1764300000100,
   CreateRateLimitBuckets1764300000200,
   CreateQueueRuntime1764300000300,
+  CreateIdempotencyKeys1764300000400,
 ];

@@ -14,7 +14,10 @@ const unauthorized = () => new AppError(401, 'UNAUTHORIZED', 'Missing, invalid o
 @Injectable()
 export class BearerAuthGuard extends AuthGuard('bearer') {
   override handleRequest<T>(err: unknown, user: T): T {
-    if (err || !user) throw unauthorized();
+    // An error here is the user lookup failing (database away or broken), not a bad token:
+    // the filter answers it 503/500 instead of a 401 that would send clients to re-login.
+    if (err) throw err;
+    if (!user) throw unauthorized();
     return user;
   }
 }

@@ -39,6 +39,8 @@ export interface MessageRow {
   started_at: Date | null;
   last_sent_at: Date | null;
   completed_at: Date | null;
+  /** Only in admin listings; null once the owner was deleted. */
+  owner_username?: string | null;
 }
 
 export interface RecipientRow {

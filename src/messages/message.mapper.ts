@@ -46,6 +46,9 @@ export function toSummary(m: MessageRow, e: JobEstimate): MessageSummaryDto {
     progress_percent: progressPercent(m),
     queue_position: e.queue_position,
     estimated_complete_at: e.estimated_complete_at,
+    ...(m.owner_username !== undefined
+      ? { user_id: m.user_id, owner_username: m.owner_username }
+      : {}),
   };
 }
 

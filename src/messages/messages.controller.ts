@@ -1,5 +1,14 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  applyDecorators,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  Param,
+  Post,
+  Query,
+} from '@nestjs/common';
+import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ApiEnvelope, ApiErrors } from '../common/api-docs.js';
@@ -12,13 +21,29 @@ import {
 } from './dto/message.dto.js';
 import { MessageListQueryDto, RecipientQueryDto } from './dto/message-query.dto.js';
 import { SendBulkDto, SendSmsDto } from './dto/send-sms.dto.js';
+import { IdempotencyKey, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
+import { JobControlService } from './job-control.service.js';
 import { MessagesService } from './messages.service.js';
+
+const IdempotencyHeader = () =>
+  applyDecorators(
+    ApiHeader({
+      name: 'Idempotency-Key',
+      required: false,
+      description:
+        'Optional, 1-200 printable characters. The same key from the same user within 24 h returns the first answer (same id) and queues nothing; the same key with a different body answers 409.',
+      example: 'order-2026-11-28-0001',
+    }),
+  );
 
 @ApiTags('Messages')
 @Authenticated()
 @Controller('api/sms')
 export class MessagesController {
-  constructor(private readonly messages: MessagesService) {}
+  constructor(
+    private readonly messages: MessagesService,
+    private readonly control: JobControlService,
+  ) {}
 
   @Post()
   @HttpCode(202)
@@ -28,9 +53,14 @@ export class MessagesController {
       'Answers 202 once the job is committed to the database; it is then sent at the configured rate.',
   })
   @ApiEnvelope(AcceptedSmsDto, 202, 'Queued')
-  @ApiErrors(400, 413)
-  send(@CurrentUser() user: AuthenticatedUser, @Body() body: SendSmsDto): Promise<AcceptedSmsDto> {
-    return this.messages.sendOne(user.id, body);
+  @IdempotencyHeader()
+  @ApiErrors(400, 409, 413)
+  send(
+    @CurrentUser() user: AuthenticatedUser,
+    @Body() body: SendSmsDto,
+    @IdempotencyKey(IdempotencyKeyPipe) key?: string,
+  ): Promise<AcceptedSmsDto> {
+    return this.messages.sendOne(user.id, body, key);
   }
 
   @Post('send-bulk')
@@ -41,12 +71,14 @@ export class MessagesController {
       'All numbers are checked first: if any is invalid, every invalid one is listed in error.details and nothing is queued. Duplicates are sent once (duplicates_removed).',
   })
   @ApiEnvelope(AcceptedSmsDto, 202, 'Queued')
-  @ApiErrors(400, 413)
+  @IdempotencyHeader()
+  @ApiErrors(400, 409, 413)
   sendBulk(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: SendBulkDto,
+    @IdempotencyKey(IdempotencyKeyPipe) key?: string,
   ): Promise<AcceptedSmsDto> {
-    return this.messages.sendBulk(user.id, body);
+    return this.messages.sendBulk(user.id, body, key);
   }
 
   @Get()
@@ -57,7 +89,7 @@ export class MessagesController {
     @CurrentUser() user: AuthenticatedUser,
     @Query() q: MessageListQueryDto,
   ): Promise<MessageListDto> {
-    return this.messages.list(user.id, q);
+    return this.messages.list(q, { userId: user.id });
   }
 
   @Get(':id')
@@ -83,5 +115,36 @@ export class MessagesController {
     @Query() q: RecipientQueryDto,
   ): Promise<RecipientListDto> {
     return this.messages.recipients(user.id, id, q);
+  }
+
+  @Post(':id/cancel')
+  @HttpCode(200)
+  @ApiOperation({
+    summary: 'Cancel a job: waiting recipients become cancelled (owner or admin)',
+    description:
+      'SMS already in flight finish; the job then ends cancelled. 409 if the job already finished.',
+  })
+  @ApiEnvelope(MessageDetailDto)
+  @ApiErrors(400, 404, 409)
+  cancel(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', IdParamPipe) id: number,
+  ): Promise<MessageDetailDto> {
+    return this.control.cancel(user, id);
+  }
+
+  @Post(':id/retry')
+  @HttpCode(202)
+  @ApiOperation({
+    summary: "Requeue a job's failed recipients with fresh attempts (owner or admin)",
+    description: '409 if the job has no failed recipients.',
+  })
+  @ApiEnvelope(MessageDetailDto, 202, 'Requeued')
+  @ApiErrors(400, 404, 409)
+  retry(
+    @CurrentUser() user: AuthenticatedUser,
+    @Param('id', IdParamPipe) id: number,
+  ): Promise<MessageDetailDto> {
+    return this.control.retry(user, id);
   }
 }

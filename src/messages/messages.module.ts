@@ -1,13 +1,23 @@
 import { Module } from '@nestjs/common';
 import { StatusModule } from '../status/status.module.js';
+import { AdminMessagesController } from './admin-messages.controller.js';
+import { HousekeepingScheduler } from './housekeeping.scheduler.js';
+import { JobControlRepository } from './job-control.repository.js';
+import { JobControlService } from './job-control.service.js';
 import { MessagesController } from './messages.controller.js';
 import { MessagesRepository } from './messages.repository.js';
 import { MessagesService } from './messages.service.js';
 
 @Module({
   imports: [StatusModule],
-  controllers: [MessagesController],
-  providers: [MessagesRepository, MessagesService],
+  controllers: [MessagesController, AdminMessagesController],
+  providers: [
+    MessagesRepository,
+    MessagesService,
+    JobControlRepository,
+    JobControlService,
+    HousekeepingScheduler,
+  ],
   exports: [MessagesService],
 })
 export class MessagesModule {}

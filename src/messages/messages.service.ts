@@ -1,4 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
 import { AppError, notFound } from '../common/app-error.js';
 import { pageMeta } from '../common/pagination.dto.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
@@ -13,7 +14,7 @@ import { MessageListQueryDto, RecipientQueryDto } from './dto/message-query.dto.
 import { SendBulkDto, SendSmsDto } from './dto/send-sms.dto.js';
 import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
 import { MessageRow } from './message-row.js';
-import { MessagesRepository } from './messages.repository.js';
+import { MessagesRepository, SendRoute } from './messages.repository.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
 
@@ -63,7 +64,7 @@ export class MessagesService {
     return info;
   }
 
-  async sendOne(userId: number, dto: SendSmsDto): Promise<AcceptedSmsDto> {
+  async sendOne(userId: number, dto: SendSmsDto, idempotencyKey?: string): Promise<AcceptedSmsDto> {
     const info = this.checkContent(dto.content);
     const phone = normalizePhone(dto.recipient, this.phonePolicy);
     if (!phone.ok) {
@@ -71,11 +72,14 @@ export class MessagesService {
         { field: 'recipient', value: dto.recipient, message: phone.message },
       ]);
     }
-    const row = await this.queue(userId, dto.content, info, dto.adhoc ?? false, [phone.e164], 0);
-    return toAccepted(row, await this.estimates.forJob(row.id), { recipient: phone.e164 });
+    return this.queue(userId, 'single', dto, info, [phone.e164], 0, idempotencyKey);
   }
 
-  async sendBulk(userId: number, dto: SendBulkDto): Promise<AcceptedSmsDto> {
+  async sendBulk(
+    userId: number,
+    dto: SendBulkDto,
+    idempotencyKey?: string,
+  ): Promise<AcceptedSmsDto> {
     if (dto.recipients.length > this.config.smsMaxBulkRecipients) {
       throw new AppError(
         413,
@@ -97,42 +101,56 @@ export class MessagesService {
         })),
       );
     }
-    const row = await this.queue(
+    return this.queue(
       userId,
-      dto.content,
+      'bulk',
+      dto,
       info,
-      dto.adhoc ?? false,
       list.valid,
       list.duplicatesRemoved,
+      idempotencyKey,
     );
-    return toAccepted(row, await this.estimates.forJob(row.id), {
-      total: list.valid.length,
-      duplicates_removed: list.duplicatesRemoved,
-    });
   }
 
-  private queue(
+  private async queue(
     userId: number,
-    content: string,
+    route: SendRoute,
+    dto: { content: string; adhoc?: boolean },
     info: ContentInfo,
-    adhoc: boolean,
     phones: string[],
     dups: number,
-  ) {
-    return this.repo.insert({
+    key?: string,
+  ): Promise<AcceptedSmsDto> {
+    const adhoc = dto.adhoc ?? false;
+    // Two requests mean the same when they would queue the same SMS, however the JSON is laid out.
+    const hash = createHash('sha256')
+      .update(JSON.stringify([route, phones, dto.content, adhoc]))
+      .digest('hex');
+    const outcome = await this.repo.insert({
       userId,
-      content,
+      content: dto.content,
       encoding: info.encoding,
       segments: info.segments,
       adhoc,
       phones,
       duplicatesRemoved: dups,
+      idempotency: key === undefined ? undefined : { key, hash, route },
     });
+    const row = 'created' in outcome ? outcome.created : await this.owned(userId, outcome.replayOf);
+    const extra =
+      route === 'single'
+        ? { recipient: 'created' in outcome ? phones[0] : await this.repo.firstPhone(row.id) }
+        : { total: row.recipient_count, duplicates_removed: row.duplicates_removed };
+    return toAccepted(row, await this.estimates.forJob(row.id), extra);
   }
 
-  async list(userId: number | undefined, q: MessageListQueryDto): Promise<MessageListDto> {
+  /** A user's own jobs, or (admin) anyone's, narrowed by `scope`. */
+  async list(
+    q: MessageListQueryDto,
+    scope: { userId?: number; text?: string; withOwner?: boolean },
+  ): Promise<MessageListDto> {
     const { items, total } = await this.repo.list({
-      userId,
+      ...scope,
       jobStatus: q.job_status,
       from: q.from,
       to: q.to,

@@ -21,11 +21,7 @@ export class QueueModule {
     return {
       module: QueueModule,
       imports: [RateLimitModule, GatewayModule, QueueControlModule],
-      providers: [
-        QueueRepository,
-        { provide: CLOCK, useClass: SystemClock },
-        ...worker,
-      ],
+      providers: [QueueRepository, { provide: CLOCK, useClass: SystemClock }, ...worker],
       exports: [QueueRepository],
     };
   }

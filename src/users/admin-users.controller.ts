@@ -1,5 +1,5 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { ApiEnvelope, ApiErrors } from '../common/api-docs.js';
@@ -51,6 +51,7 @@ export class AdminUsersController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a user (not yourself); their messages are kept' })
+  @ApiResponse({ status: 204, description: 'Deleted; no body' })
   @ApiErrors(400, 404, 409)
   async remove(
     @CurrentUser() actor: AuthenticatedUser,

@@ -1,6 +1,17 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsDate, IsIn, IsInt, IsOptional, Max, Min, MinDate } from 'class-validator';
+import {
+  IsDate,
+  IsIn,
+  IsInt,
+  IsOptional,
+  IsString,
+  Max,
+  MaxLength,
+  Min,
+  MinDate,
+  MinLength,
+} from 'class-validator';
 import { MAX_PAGE, PaginationQueryDto } from '../../common/pagination.dto.js';
 import {
   JOB_STATUSES,
@@ -58,4 +69,24 @@ export class RecipientQueryDto {
   @IsOptional()
   @IsIn(RECIPIENT_STATUSES)
   status?: RecipientStatus;
+}
+
+export class AdminMessageQueryDto extends MessageListQueryDto {
+  @ApiPropertyOptional({ example: 7, description: "Only this user's jobs" })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(2_147_483_647)
+  user_id?: number;
+
+  @ApiPropertyOptional({
+    example: 'appointment',
+    description: 'Content contains this text (case-insensitive)',
+  })
+  @IsOptional()
+  @IsString()
+  @MinLength(1)
+  @MaxLength(200)
+  q?: string;
 }

@@ -49,6 +49,20 @@ export class MessageSummaryDto extends EstimateFields {
   @ApiProperty({ example: 3 }) recipient_count: number;
   @ApiProperty({ example: false }) adhoc: boolean;
   @ApiProperty({ example: 33.3 }) progress_percent: number;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: Number,
+    example: 7,
+    description: 'Admin listing only',
+  })
+  user_id?: number | null;
+  @ApiPropertyOptional({
+    nullable: true,
+    type: String,
+    example: 'alice',
+    description: 'Admin listing only; null when the owner was deleted',
+  })
+  owner_username?: string | null;
 }
 
 export class MessageListDto {
@@ -90,6 +104,31 @@ export class MessageDetailDto extends EstimateFields {
   progress_percent: number;
   @ApiProperty({ example: 1 }) segments: number;
   @ApiProperty({ enum: ['gsm7', 'ucs2'], example: 'gsm7' }) encoding: string;
+}
+
+export class DeadLetterDto {
+  @ApiProperty({ example: 1001 }) id: number;
+  @ApiProperty({ example: 42 }) message_id: number;
+  @ApiProperty({ example: '+85291234567' }) phone: string;
+  @ApiProperty({ example: 3 }) attempts: number;
+  @ApiProperty({ nullable: true, type: String, example: 'HTTP 400: invalid destination' })
+  error_message: string | null;
+  @ApiProperty({ example: ISO }) failed_at: string;
+  @ApiProperty({ nullable: true, type: Number, example: 7 }) owner_id: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: 'alice',
+    description: 'null when the owner was deleted',
+  })
+  owner_username: string | null;
+}
+
+export class DeadLetterListDto {
+  @ApiProperty({ type: [DeadLetterDto] }) recipients: DeadLetterDto[];
+  @ApiProperty({ example: 3 }) total: number;
+  @ApiProperty({ example: 1 }) pages: number;
+  @ApiProperty({ example: 1 }) current_page: number;
 }
 
 export class RecipientDto {
