@@ -2,9 +2,12 @@ import { INestApplication } from '@nestjs/common';
 import { NestExpressApplication } from '@nestjs/platform-express';
 import express, { NextFunction, Request, Response } from 'express';
 import helmet from 'helmet';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { Logger as Pino } from 'pino';
 import { AppError } from './common/app-error.js';
 import { sendErrorEnvelope } from './common/envelope.filter.js';
+import { checkJsonBody, isJsonContentType, parserClientError } from './common/json-body.js';
 import { httpLogger } from './common/logging/http-logger.js';
 import { AppConfig } from './config/app-config.js';
 import { httpMetrics } from './metrics/http-metrics.js';
@@ -16,7 +19,34 @@ function bodyLimit(config: AppConfig): number {
   return Math.max(1_000_000, config.smsMaxBulkRecipients * 40 + 100_000);
 }
 
-const JSON_TYPE = /^application\/([\w.+-]+\+)?json\b/i;
+/** The dashboard bundle (`npm run build:web`): dist/src/app.setup.js -> dist/public/. */
+const PUBLIC_DIR = fileURLToPath(new URL('../public/', import.meta.url));
+/** Never answered from the dashboard folder, so the API's own 404 envelope stays in charge. */
+const NOT_DASHBOARD = /^\/(api|docs|metrics)([/-]|$)/;
+/** Everything the page loads is its own bundle: no inline script or style, no other origin. */
+const DASHBOARD_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data:",
+  "connect-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join('; ');
+
+/** Serves the dashboard at `/` when it was built; tests run from src/ without it. */
+function serveDashboard(app: INestApplication): void {
+  if (!existsSync(PUBLIC_DIR)) return;
+  const assets = express.static(PUBLIC_DIR, {
+    index: 'index.html',
+    setHeaders: (res) => res.setHeader('Content-Security-Policy', DASHBOARD_CSP),
+  });
+  app.use((req: Request, res: Response, next: NextFunction) =>
+    NOT_DASHBOARD.test(req.path) ? next() : assets(req, res, next),
+  );
+}
 
 /** Everything main.ts and the e2e tests share: parsers, security, errors, docs. */
 export function configureApp(app: INestApplication, config: AppConfig, logger: Pino): void {
@@ -27,22 +57,47 @@ export function configureApp(app: INestApplication, config: AppConfig, logger: P
   http.disable('x-powered-by');
   app.use(helmet({ contentSecurityPolicy: false }));
   if (config.corsOrigins.length) app.enableCors({ origin: config.corsOrigins });
+  if (config.queueRole === 'worker') app.use(workerOnly);
+  serveDashboard(app);
   // A body in another format is refused outright rather than silently read as empty.
   app.use('/api', (req: Request, _res: Response, next: NextFunction) => {
     const hasBody =
       Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'];
     const type = req.headers['content-type'] ?? '';
-    if (hasBody && !JSON_TYPE.test(type)) {
+    if (hasBody && !isJsonContentType(type)) {
       return next(
         new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be application/json'),
       );
     }
     next();
   });
-  app.use(express.json({ limit: bodyLimit(config), strict: true }));
+  app.use(
+    express.json({
+      limit: bodyLimit(config),
+      strict: true,
+      type: (req) => isJsonContentType(req.headers['content-type'] ?? ''),
+    }),
+  );
+  app.use(checkJsonBody);
   // Parser errors never reach Nest's filters, so they get the envelope here.
   app.use((err: unknown, req: Request, res: Response, next: NextFunction) =>
-    res.headersSent ? next(err) : sendErrorEnvelope(err, req, res),
+    res.headersSent ? next(err) : sendErrorEnvelope(parserClientError(err), req, res),
   );
-  setupSwagger(app, config);
+  if (config.queueRole !== 'worker') setupSwagger(app, config);
+}
+
+const WORKER_ROUTES = /^\/(api\/health(\/live|\/ready)?|metrics)\/?$/;
+
+/** A worker process (QUEUE_ROLE=worker) sends; over HTTP it answers only probes and metrics. */
+function workerOnly(req: Request, res: Response, next: NextFunction): void {
+  if (WORKER_ROUTES.test(req.path)) return next();
+  sendErrorEnvelope(
+    new AppError(
+      404,
+      'NOT_FOUND',
+      'This is a worker process: only /api/health and /metrics are served',
+    ),
+    req,
+    res,
+  );
 }

@@ -1,7 +1,6 @@
 import 'reflect-metadata';
 import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
 import { createRootLogger, NestPinoLogger } from './common/logging/logger.js';
 import { AppConfig } from './config/app-config.js';
@@ -25,6 +24,8 @@ async function bootstrap(): Promise<void> {
   Logger.overrideLogger(new NestPinoLogger(pino));
   const log = new Logger('Main');
   const db = await resolveDatabase(config, (line) => log.log(line));
+  // Loaded only after the configuration passed, so a bad value exits at once.
+  const { AppModule } = await import('./app.module.js');
   const app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl: db.url }), {
     logger: new NestPinoLogger(pino),
     bodyParser: false,

@@ -173,13 +173,12 @@ describe('RateLimit (PostgreSQL store)', () => {
       await runner.release();
     }
   });
-  it('refund gives unused tokens back to every instance, never above the burst', async () => {
-    const { a, b } = await pair('refund', { msgsPerSec: 0.001, burstCapacity: 4 });
-    expect(await a.acquireBatch(4)).toBe(4);
-    expect(await b.tryAcquire(1)).toBe(false);
-    await a.refund(3);
-    expect(await b.tryAcquire(3)).toBe(true);
-    await b.refund(10);
-    expect(Math.round(await a.availableTokens())).toBe(4);
+
+  it('a batch take leaves the keepMs reserve for every instance', async () => {
+    const { a, b } = await pair('reserve', { msgsPerSec: 0.01, burstCapacity: 4 });
+    expect((await a.acquireBatch(10, { keepMs: 50_000 })).granted).toBe(3);
+    expect(await b.availableTokens()).toBeCloseTo(1, 2);
+    const store = new PostgresTokenBucketStore(other, clock, 'reserve');
+    expect((await store.take(1, { partial: true, keepMs: 50_000 })).granted).toBe(0);
   });
 });

@@ -35,8 +35,9 @@ export class LoginThrottleGuard implements CanActivate, OnModuleInit {
 
   private key(req: Request): string {
     const body = (req.body ?? {}) as { username?: unknown };
-    const username =
-      typeof body.username === 'string' ? body.username.toLowerCase().slice(0, 64) : '';
+    // NUL cannot be stored in the PostgreSQL key column.
+    const name = typeof body.username === 'string' ? body.username.replace(/\u0000/g, '') : '';
+    const username = name.toLowerCase().slice(0, 64);
     return `${req.ip}|${username}`;
   }
 

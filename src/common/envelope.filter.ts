@@ -29,7 +29,7 @@ export function validationDetails(errors: ValidationError[], prefix = ''): Error
 }
 
 const CONNECTION_ERROR =
-  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)|terminating connection/i;
+  /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|timeout exceeded when trying to connect|Connection terminated|the database system is (starting up|shutting down)|terminating connection|is not currently accepting connections/i;
 
 /** Errors that mean "the database is away", answered 503 rather than 500. */
 export function isDatabaseUnavailable(err: unknown): boolean {
@@ -38,6 +38,7 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return (
     CONNECTION_ERROR.test(err.message) ||
     code.startsWith('08') ||
+    code === '53300' || // too_many_connections
     code === '57P01' ||
     code === '57P03'
   );

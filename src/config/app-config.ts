@@ -41,6 +41,8 @@ export interface AppConfig {
   smsAllowedCountries: string[];
   smsDefaultCountry?: string;
   rateLimitStore: RateLimitStoreKind;
+  /** Refill kept back by batch takes to absorb token-to-gateway delay differences. */
+  rateLimitJitterMs: number;
   queueRole: QueueRole;
   shutdownGraceMs: number;
 }

@@ -78,6 +78,7 @@ export class EnvSchema {
   SMS_ALLOWED_COUNTRIES?: string[];
   @IsOptional() @Matches(/^[A-Z]{2}$/) SMS_DEFAULT_COUNTRY?: string;
   @IsOptional() @IsIn(['postgres', 'memory']) RATE_LIMIT_STORE?: string;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(0) @Max(10000) RATE_LIMIT_JITTER_MS?: number;
   @IsOptional() @IsIn(['all', 'api', 'worker']) QUEUE_ROLE?: string;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(0) @Max(600000) SHUTDOWN_GRACE_MS?: number;
 }

@@ -86,6 +86,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smsAllowedCountries: e.SMS_ALLOWED_COUNTRIES ?? [],
     smsDefaultCountry: e.SMS_DEFAULT_COUNTRY,
     rateLimitStore: (e.RATE_LIMIT_STORE ?? 'postgres') as RateLimitStoreKind,
+    rateLimitJitterMs: e.RATE_LIMIT_JITTER_MS ?? 100,
     queueRole: (e.QUEUE_ROLE ?? 'all') as QueueRole,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS ?? 10000,
   };

@@ -4,6 +4,7 @@ import { HktGateway } from './adapters/hkt.gateway.js';
 import { HttpGateway } from './adapters/http.gateway.js';
 import { SimulatorGateway } from './adapters/simulator.gateway.js';
 import { SMS_GATEWAY, SmsGateway } from './sms-gateway.js';
+import { warmUpHttpClient } from './warm-up.js';
 
 export function createSmsGateway(config: AppConfig): SmsGateway {
   switch (config.smsProvider) {
@@ -23,7 +24,16 @@ export function createSmsGateway(config: AppConfig): SmsGateway {
 
 /** Provides SMS_GATEWAY, the adapter chosen by SMS_PROVIDER (AppConfigModule is global). */
 @Module({
-  providers: [{ provide: SMS_GATEWAY, useFactory: createSmsGateway, inject: [APP_CONFIG] }],
+  providers: [
+    {
+      provide: SMS_GATEWAY,
+      inject: [APP_CONFIG],
+      useFactory: async (config: AppConfig) => {
+        if (config.smsProvider !== 'simulator') await warmUpHttpClient();
+        return createSmsGateway(config);
+      },
+    },
+  ],
   exports: [SMS_GATEWAY],
 })
 export class GatewayModule {}

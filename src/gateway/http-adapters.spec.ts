@@ -22,7 +22,8 @@ const configFor = (provider: 'hkt' | 'http', env: NodeJS.ProcessEnv = {}): AppCo
     SMS_APPLICATION_ID: 'app-1',
     SMS_SENDER_NUMBER: '85260000000',
     SMS_API_SECRET: 's3cret',
-    SMS_REQUEST_TIMEOUT_MS: '200',
+    // Generous, so a loaded machine never turns a prompt answer into a timeout.
+    SMS_REQUEST_TIMEOUT_MS: '5000',
     ...env,
   });
 
@@ -122,7 +123,7 @@ describe.each([
 
   it('maps a slow answer to a transient timeout', async () => {
     fake.script(TO, [{ status: 200, delayMs: 2000 }]);
-    const err = await failure(gw());
+    const err = await failure(make(configFor(provider, { SMS_REQUEST_TIMEOUT_MS: '200' })));
     expect(err).toBeInstanceOf(TransientGatewayError);
     expect((err as Error).message).toBe('timeout after 200 ms');
   });

@@ -44,6 +44,13 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   private readonly inFlight = new Set<Promise<void>>();
   private readonly recorder: ResultRecorder;
   private wakeUp?: () => void;
+  /** The bucket's rate as last seen; sizes claims. Starts from the configured value. */
+  private rate: number;
+  /**
+   * After a 429 this process sends nothing before this time, at once; the other processes
+   * learn it from the drained shared bucket a database round trip later.
+   */
+  private holdUntil = 0;
   private loopDone?: Promise<void>;
 
   constructor(
@@ -56,6 +63,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {
+    this.rate = config.smsRatePerSec;
     this.recorder = new ResultRecorder(repo, this.workerId, (ms) => clock.sleep(ms));
   }
 
@@ -84,6 +92,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     while (!this.stop.signal.aborted) {
       try {
         if (idle) await this.idleWait();
+        const held = this.holdUntil - this.clock.now();
+        if (held > 0) await this.clock.sleep(held, this.stop.signal);
         if (this.inFlight.size >= this.config.queueConcurrency) {
           await Promise.race(this.inFlight);
           continue;
@@ -102,20 +112,54 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
-  /** Takes up to `free` tokens and as many recipients; false when there was no work. */
+  /**
+   * Claims a batch, then pays for each SMS with a token right before sending it: the time
+   * from token to gateway is then only the request itself, so the gateway sees the bucket's
+   * own spacing. The batch is sized to what the rate can send within a quarter lease; what
+   * cannot be sent while the lease is safely ours (or after a pause or stop) is handed back.
+   * False when there was no work.
+   */
   private async claimAndSend(free: number): Promise<boolean> {
-    const granted = await this.limiter.acquireBatch(free, { signal: this.stop.signal });
-    let claimed: ClaimedRecipient[] = [];
+    const leaseMs = this.config.queueLeaseMs;
+    const size = Math.max(1, Math.min(free, Math.floor((this.rate * leaseMs) / 4000)));
+    const claimed = await this.repo.claim(this.workerId, size, leaseMs);
+    if (claimed.length === 0) return false;
+    const mustSendBy = this.clock.now() + leaseMs / 2;
+    let sent = 0;
     try {
-      claimed = await this.repo.claim(this.workerId, granted, this.config.queueLeaseMs);
+      while (
+        sent < claimed.length &&
+        !this.stop.signal.aborted &&
+        this.clock.now() < mustSendBy &&
+        this.clock.now() >= this.holdUntil
+      ) {
+        if (sent > 0 && (await this.control.isPaused())) break;
+        const take = await this.limiter.acquireBatch(claimed.length - sent, {
+          signal: this.stop.signal,
+          // A request may reach the gateway later after its token than the one before it
+          // (2-3 ms usually, up to ~65 ms for a process's first requests under load): leaving
+          // that much refill behind keeps the gateway's view within burst + rate × t.
+          keepMs: this.config.rateLimitJitterMs,
+        });
+        this.rate = take.settings.msgsPerSec;
+        // A 429 answered while we waited: these tokens go unused, like the drained bucket's.
+        if (this.clock.now() < this.holdUntil) break;
+        for (const r of claimed.slice(sent, sent + take.granted)) this.dispatch(r);
+        sent += take.granted;
+      }
     } finally {
-      if (claimed.length < granted) await this.limiter.refund(granted - claimed.length);
+      if (sent < claimed.length)
+        await this.repo.release(
+          this.workerId,
+          claimed.slice(sent).map((r) => r.id),
+        );
     }
-    for (const r of claimed) {
-      const p: Promise<void> = this.send(r).finally(() => this.inFlight.delete(p));
-      this.inFlight.add(p);
-    }
-    return claimed.length > 0;
+    return true;
+  }
+
+  private dispatch(r: ClaimedRecipient): void {
+    const p: Promise<void> = this.send(r).finally(() => this.inFlight.delete(p));
+    this.inFlight.add(p);
   }
 
   /** Until NOTIFY, the next retry falls due, the poll interval passes, or shutdown. */
@@ -170,9 +214,9 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     );
     if (transient?.throttled) {
       // 429: the gateway throttles all our traffic, so the whole cluster holds off.
-      await this.limiter
-        .drain(this.clock.now() + (transient.retryAfterMs ?? delay))
-        .catch(() => undefined);
+      const until = this.clock.now() + (transient.retryAfterMs ?? delay);
+      this.holdUntil = Math.max(this.holdUntil, until);
+      await this.limiter.drain(until).catch(() => undefined);
     }
     if (this.hardStop.signal.aborted)
       return { outcome: 'retry', error: 'interrupted by shutdown', retryInMs: 0 };
@@ -190,8 +234,14 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     this.stop.abort();
     this.wake();
     await this.loopDone;
-    const grace = this.clock.sleep(this.config.shutdownGraceMs).then(() => 'timeout' as const);
-    if ((await Promise.race([Promise.all(this.inFlight), grace])) === 'timeout') {
+    const graceOver = new AbortController();
+    const grace = this.clock.sleep(this.config.shutdownGraceMs, graceOver.signal).then(
+      () => 'timeout' as const,
+      () => 'drained' as const,
+    );
+    const outcome = await Promise.race([Promise.all(this.inFlight), grace]);
+    graceOver.abort();
+    if (outcome === 'timeout') {
       this.logger.warn(
         `aborting ${this.inFlight.size} send(s) still in flight after the grace period`,
       );

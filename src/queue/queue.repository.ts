@@ -151,11 +151,14 @@ export class QueueRepository {
     }
   }
 
-  /** Puts this worker's unfinished leases back in the queue (shutdown, aborted sends). */
+  /**
+   * Puts this worker's claimed but unsent recipients back in the queue; the claim counted an
+   * attempt that was never made, so it is taken back.
+   */
   async release(owner: string, ids?: string[]): Promise<number> {
     const [, count] = await this.dataSource.query(
       `UPDATE recipients SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,
-         updated_at = clock_timestamp()
+         attempts = greatest(attempts - 1, 0), updated_at = clock_timestamp()
        WHERE status = 'sending' AND lease_owner = $1 AND ($2::bigint[] IS NULL OR id = ANY($2::bigint[]))`,
       [owner, ids ?? null],
     );

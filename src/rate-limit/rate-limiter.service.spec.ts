@@ -154,9 +154,15 @@ describe(RateLimiterService.name, () => {
 
   it('acquireBatch takes what is there up to max, else waits for one token', async () => {
     const { sut, clock, elapsed } = await setup(2, 10);
-    expect(await sut.acquireBatch(4)).toBe(4);
-    expect(await sut.acquireBatch(100)).toBe(6);
-    const next = track(sut.acquireBatch(3), elapsed);
+    expect(await sut.acquireBatch(4)).toMatchObject({
+      granted: 4,
+      settings: { msgsPerSec: 2, burstCapacity: 10 },
+    });
+    expect((await sut.acquireBatch(100)).granted).toBe(6);
+    const next = track(
+      sut.acquireBatch(3).then((r) => r.granted),
+      elapsed,
+    );
     await clock.advance(500);
     expect(next).toEqual({ at: 500, value: 1 });
     expect(clock.sleeps).toEqual([500]);

@@ -2,7 +2,12 @@ import { Inject, Injectable } from '@nestjs/common';
 import { validationError } from '../common/app-error.js';
 import { abortError, CLOCK, type Clock } from '../common/clock.js';
 import { MAX_SLEEP_MS, RATE_LIMIT_STORE } from './rate-limit.constants.js';
-import type { BucketSettings, TokenBucketStore } from './stores/token-bucket.store.js';
+import type {
+  BucketSettings,
+  TakeOptions,
+  TakeResult,
+  TokenBucketStore,
+} from './stores/token-bucket.store.js';
 
 export interface AcquireOptions {
   signal?: AbortSignal;
@@ -30,12 +35,18 @@ export class RateLimiterService {
 
   /** Resolves once `n` tokens are taken; RangeError if n exceeds the burst capacity. */
   async acquire(n = 1, opts: AcquireOptions = {}): Promise<void> {
-    await this.inTurn(opts.signal, () => this.waitAndTake(n, false, opts.signal));
+    await this.inTurn(opts.signal, () => this.waitAndTake(n, {}, opts.signal));
   }
 
-  /** Waits for at least one token, then takes up to `max` at once: one query for a batch. */
-  acquireBatch(max: number, opts: AcquireOptions = {}): Promise<number> {
-    return this.inTurn(opts.signal, () => this.waitAndTake(max, true, opts.signal));
+  /**
+   * Waits for at least one token, then takes up to `max` at once: one query for a batch.
+   * The answer also carries the bucket's settings and the tokens left, for sizing the next
+   * batch. `keepMs` leaves that much refill in the bucket (see reserveTokens).
+   */
+  acquireBatch(max: number, opts: AcquireOptions & { keepMs?: number } = {}): Promise<TakeResult> {
+    return this.inTurn(opts.signal, () =>
+      this.waitAndTake(max, { partial: true, keepMs: opts.keepMs }, opts.signal),
+    );
   }
 
   async availableTokens(): Promise<number> {
@@ -63,11 +74,6 @@ export class RateLimiterService {
     return this.settings();
   }
 
-  /** Gives back tokens taken by acquireBatch that no request used. */
-  refund(n: number): Promise<void> {
-    return this.store.refund(n);
-  }
-
   /** Current tokens and settings in one read (for estimates and status). */
   snapshot(): Promise<{ tokens: number; settings: BucketSettings }> {
     return this.store.peek();
@@ -78,11 +84,15 @@ export class RateLimiterService {
     return this.store.drain(untilMs);
   }
 
-  private async waitAndTake(n: number, partial: boolean, signal?: AbortSignal): Promise<number> {
+  private async waitAndTake(
+    n: number,
+    take: TakeOptions,
+    signal?: AbortSignal,
+  ): Promise<TakeResult> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
-      const r = await this.store.take(n, { partial });
-      if (r.granted > 0) return r.granted;
+      const r = await this.store.take(n, take);
+      if (r.granted > 0) return r;
       // Capped so that new settings (or a drain) made elsewhere are seen within MAX_SLEEP_MS.
       await this.clock.sleep(Math.min(r.waitMs, MAX_SLEEP_MS), signal);
     }

@@ -4,7 +4,7 @@ import {
   fullBucket,
   msUntil,
   reconfigure,
-  refund,
+  reserveTokens,
   refill,
   take,
   type BucketParams,
@@ -156,18 +156,25 @@ describe('token bucket', () => {
   it('msUntil is 0 when the tokens are there', () => {
     expect(msUntil({ tokens: 2, updatedAt: T0 }, p(1, 5), T0, 2)).toBe(0);
   });
-  describe('refund', () => {
-    it('puts unused tokens back on top of the refill, capped at the burst', () => {
-      expect(refund({ tokens: 0, updatedAt: T0 }, p(2, 10), T0 + 500, 3)).toEqual({
-        tokens: 4,
-        updatedAt: T0 + 500,
-      });
-      expect(refund({ tokens: 9, updatedAt: T0 }, p(2, 10), T0, 5).tokens).toBe(10);
+
+  describe('batch reserve (keepMs)', () => {
+    it('leaves keepMs of refill behind, never more than burst - 1', () => {
+      expect(reserveTokens(p(2, 4), 30)).toBeCloseTo(0.06, 12);
+      expect(reserveTokens(p(2000, 10), 30)).toBe(9);
+      expect(reserveTokens(p(5, 1), 30)).toBe(0);
+      expect(reserveTokens(p(5, 4))).toBe(0);
     });
 
-    it('keeps a drain hold in place', () => {
-      const held = refund({ tokens: 0, updatedAt: T0 + 5000 }, p(2, 10), T0, 2);
-      expect(held).toEqual({ tokens: 2, updatedAt: T0 + 5000 });
+    it('grants a batch only above the reserve and waits exactly for one token above it', () => {
+      const full = fullBucket(p(2, 4), T0);
+      expect(take(full, p(2, 4), T0, 10, { partial: true, keepMs: 30 }).granted).toBe(3);
+      const empty = { tokens: 0, updatedAt: T0 };
+      const out = take(empty, p(2, 4), T0, 1, { partial: true, keepMs: 30 });
+      expect(out.granted).toBe(0);
+      expect(out.waitMs).toBe(530);
+      expect(take(empty, p(2, 4), T0 + 530, 1, { partial: true, keepMs: 30 }).granted).toBe(1);
+      // All-or-nothing takes are not affected.
+      expect(take(full, p(2, 4), T0, 4).granted).toBe(4);
     });
   });
 });

@@ -40,20 +40,6 @@ export function refill(state: BucketState, params: BucketParams, now: number): B
   };
 }
 
-/**
- * Gives back tokens taken for requests that were never made (a worker took a batch but found
- * less work). Capped at the burst, so the bucket never holds more than if they were not taken.
- */
-export function refund(
-  state: BucketState,
-  params: BucketParams,
-  now: number,
-  n: number,
-): BucketState {
-  const r = refill(state, params, now);
-  return { tokens: Math.min(params.burstCapacity, r.tokens + n), updatedAt: r.updatedAt };
-}
-
 /** Ms from `now` until an already-refilled `state` holds `needed` tokens (0 if it does). */
 export function msUntil(
   state: BucketState,
@@ -71,8 +57,17 @@ export function msUntil(
 }
 
 /**
+ * Tokens a batch take leaves in the bucket: what accrues in `keepMs` at the rate, but never
+ * so much that a bucket of `burst` could not grant one token.
+ */
+export function reserveTokens(params: BucketParams, keepMs = 0): number {
+  return Math.max(0, Math.min((params.msgsPerSec * keepMs) / 1000, params.burstCapacity - 1));
+}
+
+/**
  * Refills, then debits. All-or-nothing grants `n` or 0; `partial` grants
- * min(n, floor(tokens)) and, when that is 0, waits for one token only.
+ * min(n, floor(tokens - reserve)) and, when that is 0, waits for one token above the
+ * reserve (see reserveTokens: `keepMs` of refill are left behind).
  * All-or-nothing with n > burstCapacity could never succeed, so it throws a RangeError
  * instead of letting a caller wait forever.
  */
@@ -81,20 +76,21 @@ export function take(
   params: BucketParams,
   now: number,
   n: number,
-  opts: { partial?: boolean } = {},
+  opts: { partial?: boolean; keepMs?: number } = {},
 ): TakeOutcome {
   assertCount(n, params, opts.partial ?? false);
   const s = refill(state, params, now);
   const available = s.tokens + TOKEN_EPSILON;
+  const reserve = opts.partial ? reserveTokens(params, opts.keepMs) : 0;
   const granted = opts.partial
-    ? Math.max(0, Math.min(n, Math.floor(available)))
+    ? Math.max(0, Math.min(n, Math.floor(available - reserve)))
     : available >= n
       ? n
       : 0;
   if (granted > 0) {
     return { granted, state: { ...s, tokens: Math.max(0, s.tokens - granted) }, waitMs: 0 };
   }
-  return { granted: 0, state: s, waitMs: msUntil(s, params, now, opts.partial ? 1 : n) };
+  return { granted: 0, state: s, waitMs: msUntil(s, params, now, opts.partial ? 1 + reserve : n) };
 }
 
 /**

@@ -28,6 +28,8 @@ export class UsersService {
   }
 
   findByUsername(username: string): Promise<UserEntity | null> {
+    // PostgreSQL text cannot hold NUL (the query would fail), and no username contains one.
+    if (typeof username === 'string' && username.includes('\u0000')) return Promise.resolve(null);
     return this.users
       .createQueryBuilder('u')
       .where('lower(u.username) = lower(:username)', { username })

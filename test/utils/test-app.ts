@@ -21,13 +21,16 @@ export interface TestApp {
 
 /**
  * The real AppModule over HTTP on a fresh database of its own. `env` holds environment
- * variables as an operator would set them (validated the same way).
+ * variables as an operator would set them (validated the same way). With `shared`, the app
+ * joins another app's database instead (a second process of one cluster); closing it then
+ * leaves the database to its owner.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
   label = 'app',
+  shared?: TestDatabase,
 ): Promise<TestApp> {
-  const db = await createTestDatabase(label);
+  const db = shared ?? (await createTestDatabase(label));
   const config = {
     ...loadConfig({ LOG_LEVEL: 'error', ADMIN_PASSWORD: TEST_ADMIN.password, ...env }),
     databaseUrl: db.url,
@@ -50,7 +53,7 @@ export async function createTestApp(
     http: () => request(server),
     async close() {
       await app.close();
-      await db.drop();
+      if (!shared) await db.drop();
     },
   };
 }

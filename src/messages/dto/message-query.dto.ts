@@ -6,6 +6,7 @@ import {
   IsInt,
   IsOptional,
   IsString,
+  Matches,
   Max,
   MaxLength,
   Min,
@@ -88,5 +89,7 @@ export class AdminMessageQueryDto extends MessageListQueryDto {
   @IsString()
   @MinLength(1)
   @MaxLength(200)
+  // PostgreSQL text cannot hold NUL: the search would fail with a 500.
+  @Matches(/^[^\u0000]*$/, { message: 'q must not contain NUL characters' })
   q?: string;
 }

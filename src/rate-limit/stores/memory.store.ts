@@ -1,7 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import * as bucket from '../token-bucket.js';
-import type { BucketSettings, TakeResult, TokenBucketStore } from './token-bucket.store.js';
+import type {
+  BucketSettings,
+  TakeOptions,
+  TakeResult,
+  TokenBucketStore,
+} from './token-bucket.store.js';
 
 /** A bucket for a single process (tests, one-process deployments). */
 @Injectable()
@@ -17,7 +22,7 @@ export class MemoryTokenBucketStore implements TokenBucketStore {
     this.state = bucket.fullBucket(defaults, this.clock.now());
   }
 
-  async take(n: number, opts: { partial?: boolean } = {}): Promise<TakeResult> {
+  async take(n: number, opts: TakeOptions = {}): Promise<TakeResult> {
     const settings = this.current();
     const out = bucket.take(this.state!, settings, this.clock.now(), n, opts);
     this.state = out.state;
@@ -45,10 +50,6 @@ export class MemoryTokenBucketStore implements TokenBucketStore {
 
   async drain(untilMs: number): Promise<void> {
     this.state = bucket.drain(this.state!, this.current(), this.clock.now(), untilMs);
-  }
-
-  async refund(n: number): Promise<void> {
-    this.state = bucket.refund(this.state!, this.current(), this.clock.now(), n);
   }
 
   private current(): BucketSettings {

@@ -3,8 +3,13 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { DEFAULT_BUCKET_NAME, RATE_LIMIT_BUCKET_NAME } from '../rate-limit.constants.js';
-import { assertCount, msUntil, TOKEN_EPSILON } from '../token-bucket.js';
-import type { BucketSettings, TakeResult, TokenBucketStore } from './token-bucket.store.js';
+import { assertCount, msUntil, reserveTokens, TOKEN_EPSILON } from '../token-bucket.js';
+import type {
+  BucketSettings,
+  TakeOptions,
+  TakeResult,
+  TokenBucketStore,
+} from './token-bucket.store.js';
 
 /** Tokens accrued since updated_at at time `now`, capped at the burst (see token-bucket.ts refill). */
 const refilled = (now: string) =>
@@ -26,10 +31,12 @@ const TAKE_SQL = `
     SELECT tokens, updated_at, msgs_per_sec, burst_capacity, clock_timestamp() AS now
     FROM rate_limit_buckets WHERE name = $1 FOR UPDATE
   ), calc AS (
-    SELECT *, ${refilled('now')} AS avail, GREATEST(updated_at, now) AS at FROM cur
+    SELECT *, ${refilled('now')} AS avail, GREATEST(updated_at, now) AS at,
+      CASE WHEN $3::boolean THEN GREATEST(0, LEAST(msgs_per_sec * $5::float8 / 1000, burst_capacity - 1)) ELSE 0 END AS reserve
+    FROM cur
   ), decided AS (
     SELECT *, CASE
-        WHEN $3::boolean THEN GREATEST(0, LEAST($2::int, floor(avail + $4::float8)::int))
+        WHEN $3::boolean THEN GREATEST(0, LEAST($2::int, floor(avail - reserve + $4::float8)::int))
         WHEN avail + $4::float8 >= $2::int THEN $2::int
         ELSE 0 END AS granted
     FROM calc
@@ -67,14 +74,6 @@ const DRAIN_SQL = `
   FROM (SELECT clock_timestamp() AS now) c
   WHERE name = $1`;
 
-// Put back unused tokens at the current refill level, never above the burst; a hold stays.
-const REFUND_SQL = `
-  UPDATE rate_limit_buckets SET
-    tokens = LEAST(burst_capacity, ${refilled('c.now')} + $2::float8),
-    updated_at = GREATEST(updated_at, c.now)
-  FROM (SELECT clock_timestamp() AS now) c
-  WHERE name = $1`;
-
 interface TakeRow {
   granted: number;
   tokens: number;
@@ -96,7 +95,7 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
     await this.dataSource.query(INIT_SQL, [this.name, defaults.msgsPerSec, defaults.burstCapacity]);
   }
 
-  async take(n: number, opts: { partial?: boolean } = {}): Promise<TakeResult> {
+  async take(n: number, opts: TakeOptions = {}): Promise<TakeResult> {
     const partial = opts.partial ?? false;
     assertCount(n, undefined, partial); // the burst is known only once the row is read
     const rows: TakeRow[] = await this.dataSource.query(TAKE_SQL, [
@@ -104,6 +103,7 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
       n,
       partial,
       TOKEN_EPSILON,
+      opts.keepMs ?? 0,
     ]);
     const row = this.one(rows);
     const settings = { msgsPerSec: row.msgs_per_sec, burstCapacity: row.burst_capacity };
@@ -112,7 +112,12 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
     const waitMs =
       row.granted > 0
         ? 0
-        : msUntil({ tokens: row.tokens, updatedAt: row.hold_ms }, settings, 0, partial ? 1 : n);
+        : msUntil(
+            { tokens: row.tokens, updatedAt: row.hold_ms },
+            settings,
+            0,
+            partial ? 1 + reserveTokens(settings, opts.keepMs) : n,
+          );
     return { granted: row.granted, tokens: row.tokens, waitMs, settings };
   }
 
@@ -140,10 +145,6 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
       Math.max(0, untilMs - this.clock.now()),
     ]);
     if (count !== 1) this.one([]);
-  }
-
-  async refund(n: number): Promise<void> {
-    if (n > 0) await this.dataSource.query(REFUND_SQL, [this.name, n]);
   }
 
   private one<T>(rows: T[]): T {

@@ -13,6 +13,13 @@ export interface TakeResult {
   settings: BucketSettings;
 }
 
+export interface TakeOptions {
+  /** Grant min(n, what is there) instead of all-or-nothing. */
+  partial?: boolean;
+  /** With partial: leave this many milliseconds of refill in the bucket (token-bucket.ts reserveTokens). */
+  keepMs?: number;
+}
+
 export interface TokenBucketStore {
   /** Creates the bucket, full, if missing; existing persisted settings win over `defaults`. */
   init(defaults: BucketSettings): Promise<void>;
@@ -20,12 +27,10 @@ export interface TokenBucketStore {
    * Atomically refills and debits. All-or-nothing by default (RangeError if n exceeds the
    * burst); `partial` grants min(n, floor(tokens)), i.e. a batch.
    */
-  take(n: number, opts?: { partial?: boolean }): Promise<TakeResult>;
+  take(n: number, opts?: TakeOptions): Promise<TakeResult>;
   peek(): Promise<{ tokens: number; settings: BucketSettings }>;
   /** Persists new settings; the current token count is clamped to the new burst. */
   configure(s: BucketSettings): Promise<void>;
   /** Empties the bucket so no token is granted before `untilMs` (epoch ms, caller's clock). */
   drain(untilMs: number): Promise<void>;
-  /** Returns unused tokens (see token-bucket.ts refund). */
-  refund(n: number): Promise<void>;
 }

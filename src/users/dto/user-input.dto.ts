@@ -1,5 +1,13 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsOptional, IsString, Matches, MaxLength, MinLength } from 'class-validator';
+import {
+  IsBoolean,
+  IsOptional,
+  IsString,
+  Matches,
+  MaxLength,
+  MinLength,
+  ValidateIf,
+} from 'class-validator';
 
 export const USERNAME_RULE = /^[A-Za-z0-9_.-]{3,64}$/;
 
@@ -27,9 +35,12 @@ export class CreateUserDto {
   is_admin?: boolean;
 }
 
+/** Absent means "leave as is"; null is a wrong type like any other (not "clear"). */
+const present = (_: object, v: unknown) => v !== undefined;
+
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'a new long password', minLength: 8, maxLength: 200 })
-  @IsOptional()
+  @ValidateIf(present)
   @IsString()
   @MinLength(8)
   @MaxLength(200)
@@ -39,12 +50,12 @@ export class UpdateUserDto {
     example: false,
     description: 'false disables the account: all its tokens stop working',
   })
-  @IsOptional()
+  @ValidateIf(present)
   @IsBoolean()
   is_active?: boolean;
 
   @ApiPropertyOptional({ example: true })
-  @IsOptional()
+  @ValidateIf(present)
   @IsBoolean()
   is_admin?: boolean;
 }
