@@ -171,4 +171,20 @@ describe('Queue status, positions and metrics (e2e)', () => {
     const got = await t.http().get('/api/admin/rate-limit').set(bearer(admin)).expect(200);
     expect(got.body.data).toEqual({ msgs_per_sec: 0.5, burst_capacity: 3 });
   });
+
+  it('serves per-second throughput for charts, validated', async () => {
+    const res = await t
+      .http()
+      .get('/api/queue/throughput?seconds=600')
+      .set(bearer(alice.apiToken))
+      .expect(200);
+    const total = res.body.data.points.reduce(
+      (n: number, p: { requests: number }) => n + p.requests,
+      0,
+    );
+    expect(total).toBe(20);
+    await t.http().get('/api/queue/throughput?seconds=abc').set(bearer(alice.apiToken)).expect(400);
+    await t.http().get('/api/queue/throughput?seconds=0').set(bearer(alice.apiToken)).expect(400);
+    await t.http().get('/api/queue/throughput').expect(401);
+  });
 });

@@ -1,5 +1,5 @@
 import { Controller, Get, Header, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiOperation, ApiProduces, ApiQuery, ApiResponse, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
 import type { AuthenticatedUser } from '../auth/authenticated-user.js';
 import { Authenticated } from '../auth/authenticated.decorator.js';
@@ -7,7 +7,7 @@ import { OptionalBearerGuard } from '../auth/optional-bearer.guard.js';
 import { ApiEnvelope, ApiErrors } from '../common/api-docs.js';
 import { RawResponse } from '../common/envelope.interceptor.js';
 import { MetricsService } from '../metrics/metrics.service.js';
-import { QueueStatusDto, ThroughputDto } from './dto/queue-status.dto.js';
+import { QueueStatusDto, ThroughputDto, ThroughputQueryDto } from './dto/queue-status.dto.js';
 import { QueueStatusService } from './queue-status.service.js';
 import { StatusRepository } from './status.repository.js';
 
@@ -36,18 +36,10 @@ export class StatusController {
   @Get('api/queue/throughput')
   @Authenticated()
   @ApiOperation({ summary: 'Gateway requests per second over the last minutes (for charts)' })
-  @ApiQuery({
-    name: 'seconds',
-    required: false,
-    example: 600,
-    description: '1 to 3600, default 600',
-  })
   @ApiEnvelope(ThroughputDto)
   @ApiErrors(400)
-  async throughput(@Query('seconds') seconds?: string): Promise<ThroughputDto> {
-    const n = seconds === undefined ? 600 : Number(seconds);
-    const window = Number.isInteger(n) && n >= 1 && n <= 3600 ? n : 600;
-    const rows = await this.repo.throughput(window);
+  async throughput(@Query() q: ThroughputQueryDto): Promise<ThroughputDto> {
+    const rows = await this.repo.throughput(q.seconds);
     return {
       points: rows.map((r) => ({
         second: r.second.toISOString(),

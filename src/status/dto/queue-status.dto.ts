@@ -1,4 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsInt, Max, Min } from 'class-validator';
 
 export class UserQueueDto {
   @ApiProperty({ example: 2, description: "The caller's jobs still pending or sending" })
@@ -58,4 +60,18 @@ export class ThroughputDto {
     description: 'Seconds with at least one request, oldest first',
   })
   points: ThroughputPointDto[];
+}
+
+export class ThroughputQueryDto {
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: 3600,
+    default: 600,
+    description: 'How many seconds back',
+  })
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  seconds: number = 600;
 }
