@@ -8,6 +8,7 @@ import {
   type CountryCode,
   type PhoneNumber,
 } from 'libphonenumber-js/max';
+import { quickE164 } from './phone-fast-path.js';
 
 /** ISO 3166 alpha-2 codes such as 'HK'; an empty `allowedCountries` allows every country. */
 export interface PhonePolicy {
@@ -15,6 +16,7 @@ export interface PhonePolicy {
   defaultCountry?: string;
 }
 
+/** `country` is known when the calling code has one country, or when an allow-list asked. */
 export type PhoneResult =
   { ok: true; e164: string; country?: string } | { ok: false; message: string };
 
@@ -114,6 +116,8 @@ function normalize(input: unknown, policy: CompiledPolicy): PhoneResult {
 
   let parsed: PhoneNumber | PhoneResult;
   if (compact.charCodeAt(0) === PLUS) {
+    const quick = quickE164(compact, policy.allowed);
+    if (quick) return { ok: true, ...quick };
     parsed = parse(compact, INTERNATIONAL);
   } else if ('ok' in policy.national) {
     return policy.national;
