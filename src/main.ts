@@ -1,61 +1,18 @@
-import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { configureApp } from './app.setup.js';
-import { createRootLogger, NestPinoLogger } from './common/logging/logger.js';
-import { AppConfig } from './config/app-config.js';
 import { ConfigError, loadConfig } from './config/load-config.js';
-import { resolveDatabase } from './database/resolve-database.js';
 
-function readConfig(): AppConfig {
-  try {
-    return loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    console.error(`smspanel: ${err.message}`);
-    process.exit(1);
-  }
+const startedAt = Date.now();
+let config;
+try {
+  config = loadConfig();
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  // One line naming the variable, before anything heavy is even loaded.
+  console.error(`smspanel: ${err.message}`);
+  process.exit(1);
 }
 
-async function bootstrap(): Promise<void> {
-  const started = Date.now();
-  const config = readConfig();
-  const pino = createRootLogger(config.logLevel);
-  Logger.overrideLogger(new NestPinoLogger(pino));
-  const log = new Logger('Main');
-  const db = await resolveDatabase(config, (line) => log.log(line));
-  // Loaded only after the configuration passed, so a bad value exits at once.
-  const { AppModule } = await import('./app.module.js');
-  const app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl: db.url }), {
-    logger: new NestPinoLogger(pino),
-    bodyParser: false,
-  });
-  configureApp(app, config, pino);
-  await app.listen(config.port);
-  log.log(
-    `smspanel ${config.version} listening on http://localhost:${config.port} (docs at /docs) in ${Date.now() - started} ms`,
-  );
-
-  // Our own handler rather than enableShutdownHooks: the app must close (drain the queue)
-  // before the embedded database stops, and the process must end with exit code 0.
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.log(`${signal} received: shutting down`);
-    try {
-      await app.close();
-      await db.stop();
-      process.exit(0);
-    } catch (err) {
-      console.error(err);
-      process.exit(1);
-    }
-  };
-  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.on(signal, () => void stop(signal));
-}
-
-bootstrap().catch((err: unknown) => {
+const { start } = await import('./bootstrap.js');
+await start(config, startedAt).catch((err: unknown) => {
   console.error('smspanel failed to start:', err);
   process.exit(1);
 });

@@ -351,7 +351,7 @@ describe('Gateway faults: timeouts, resets, 5xx, backoff (http gateway, e2e)', (
       { status: 400, body: 'invalid number' },
     ]);
     g.h.gw.script(permanent, [{ status: 403, body: 'blocked destination' }]);
-    g.h.gw.script(slowOk, [{ status: 200, body: 'OK', delayMs: 250 }]);
+    g.h.gw.script(slowOk, [{ status: 200, body: 'OK', delayMs: 100 }]);
     g.h.gw.script(flaky, [{ status: 503, body: 'busy' }, { status: 200 }]);
     const id = await g.bulk([transientThenPermanent, permanent, slowOk, flaky, plain]);
     const d = await g.finished(id);
