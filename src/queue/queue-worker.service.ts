@@ -51,6 +51,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
    * learn it from the drained shared bucket a database round trip later.
    */
   private holdUntil = 0;
+  /** Claimed, unsent recipients whose release failed (database away); retried each turn. */
+  private unreleased: string[] = [];
   private loopDone?: Promise<void>;
 
   constructor(
@@ -91,6 +93,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     let errors = 0;
     while (!this.stop.signal.aborted) {
       try {
+        if (this.unreleased.length) await this.releaseUnsent([]);
         if (idle) await this.idleWait();
         const held = this.holdUntil - this.clock.now();
         if (held > 0) await this.clock.sleep(held, this.stop.signal);
@@ -107,7 +110,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         if (this.stop.signal.aborted) break;
         const wait = ERROR_BACKOFF_MS[Math.min(errors++, ERROR_BACKOFF_MS.length - 1)];
         this.logger.warn(`queue loop error (${(err as Error).message}); retrying in ${wait} ms`);
-        await this.clock.sleep(wait, this.stop.signal).catch(() => undefined);
+        // A NOTIFY (e.g. the LISTEN connection coming back with the database) ends it early.
+        await this.nap(wait);
       }
     }
   }
@@ -148,13 +152,25 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         sent += take.granted;
       }
     } finally {
-      if (sent < claimed.length)
-        await this.repo.release(
-          this.workerId,
-          claimed.slice(sent).map((r) => r.id),
-        );
+      await this.releaseUnsent(claimed.slice(sent).map((r) => r.id));
     }
     return true;
+  }
+
+  /**
+   * Hands claimed but unsent recipients back. If the database is away they are remembered
+   * and handed back on the next turn, rather than waiting out their lease.
+   */
+  private async releaseUnsent(ids: string[]): Promise<void> {
+    const all = [...this.unreleased, ...ids];
+    if (all.length === 0) return;
+    try {
+      await this.repo.release(this.workerId, all);
+      this.unreleased = [];
+    } catch (err) {
+      this.unreleased = all;
+      throw err;
+    }
   }
 
   private dispatch(r: ClaimedRecipient): void {
@@ -165,7 +181,11 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   /** Until NOTIFY, the next retry falls due, the poll interval passes, or shutdown. */
   private async idleWait(): Promise<void> {
     const nextDue = await this.repo.msUntilNextDue();
-    const ms = Math.min(this.config.queuePollMs, nextDue ?? Infinity);
+    await this.nap(Math.min(this.config.queuePollMs, nextDue ?? Infinity));
+  }
+
+  /** Sleeps `ms`, cut short by wake() or shutdown. */
+  private async nap(ms: number): Promise<void> {
     if (ms <= 0) return;
     const timer = new AbortController();
     const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
