@@ -11,7 +11,7 @@ import { createTestApp, TestApp } from './utils/test-app.js';
  * milliseconds after its token; the bound is checked with that much slack. bench/cluster
  * checks it with real processes and 5 ms.
  */
-const JITTER_SLACK_MS = 40;
+const JITTER_SLACK_MS = 100;
 
 /**
  * One API process and two worker processes (three Nest apps, three connection pools) on one
@@ -108,7 +108,7 @@ describe('Cluster: API + two workers on one database (e2e)', () => {
     const after = gw.requests.map((r) => r.at).filter((at) => at > changedAt + 1000);
     expect(after.length).toBeGreaterThan(10);
     const perSec = (after.length - 1) / ((after[after.length - 1] - after[0]) / 1000);
-    expect(perSec).toBeGreaterThan(20);
+    expect(perSec).toBeGreaterThan(15);
     expect(worstWindow(after, 40, 1, JITTER_SLACK_MS).holds).toBe(true);
     await eventually(
       async () =>

@@ -28,6 +28,8 @@ import { ClaimedRecipient, QueueRepository, SendResult } from './queue.repositor
 import { ResultRecorder } from './result-recorder.js';
 
 const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
+/** A claim covers the tokens in hand plus what accrues while it is being sent. */
+const CLAIM_HORIZON_S = 0.05;
 
 /**
  * Sends the queue: waits for work, takes tokens from the shared bucket, claims that many
@@ -46,6 +48,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   private wakeUp?: () => void;
   /** The bucket's rate as last seen; sizes claims. Starts from the configured value. */
   private rate: number;
+  /** Tokens the bucket held after our last take. */
+  private tokensHint: number;
   /**
    * After a 429 this process sends nothing before this time, at once; the other processes
    * learn it from the drained shared bucket a database round trip later.
@@ -66,6 +70,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     private readonly metrics: MetricsService,
   ) {
     this.rate = config.smsRatePerSec;
+    this.tokensHint = config.smsBurstCapacity;
     this.recorder = new ResultRecorder(repo, this.workerId, (ms) => clock.sleep(ms));
   }
 
@@ -125,7 +130,10 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
    */
   private async claimAndSend(free: number): Promise<boolean> {
     const leaseMs = this.config.queueLeaseMs;
-    const size = Math.max(1, Math.min(free, Math.floor((this.rate * leaseMs) / 4000)));
+    // What the bucket can pay for about now: claimed SMS waiting for tokens would hold their
+    // leases idle (and count as in flight in the estimates).
+    const affordable = Math.floor(this.tokensHint + this.rate * CLAIM_HORIZON_S) + 1;
+    const size = Math.max(1, Math.min(free, affordable, Math.floor((this.rate * leaseMs) / 4000)));
     const claimed = await this.repo.claim(this.workerId, size, leaseMs);
     if (claimed.length === 0) return false;
     const mustSendBy = this.clock.now() + leaseMs / 2;
@@ -146,6 +154,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
           keepMs: this.config.rateLimitJitterMs,
         });
         this.rate = take.settings.msgsPerSec;
+        this.tokensHint = take.tokens;
         // A 429 answered while we waited: these tokens go unused, like the drained bucket's.
         if (this.clock.now() < this.holdUntil) break;
         for (const r of claimed.slice(sent, sent + take.granted)) this.dispatch(r);

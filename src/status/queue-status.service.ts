@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { QueueStatusDto, UserQueueDto } from './dto/queue-status.dto.js';
-import { EstimatesRepository } from './estimates.repository.js';
-import { QueueSnapshotJob, secondsUntilSent } from './eta.js';
+import { EstimatesRepository, UserQueueSummary } from './estimates.repository.js';
+import { secondsUntilSent } from './eta.js';
 import { StatusRepository } from './status.repository.js';
 
 @Injectable()
@@ -16,10 +16,10 @@ export class QueueStatusService {
   ) {}
 
   async status(userId?: number): Promise<QueueStatusDto> {
-    const [c, bucket, jobs] = await Promise.all([
+    const [c, bucket, user] = await Promise.all([
       this.repo.counts(),
       this.limiter.snapshot(),
-      userId === undefined ? undefined : this.estimates.queueOrder(undefined, userId),
+      userId === undefined ? undefined : this.estimates.userSummary(userId),
     ]);
     const { msgsPerSec, burstCapacity } = bucket.settings;
     this.metrics.queueDepth.set(c.queueDepth);
@@ -37,21 +37,20 @@ export class QueueStatusService {
       estimated_drain_seconds: Math.ceil(secondsUntilSent(c.queueDepth, bucket.tokens, msgsPerSec)),
       paused: c.paused,
       workers: c.workers,
-      ...(jobs ? { user: userSection(jobs, bucket.tokens, msgsPerSec) } : {}),
+      ...(user ? { user: userSection(user, bucket.tokens, msgsPerSec) } : {}),
     };
   }
 }
 
-function userSection(jobs: QueueSnapshotJob[], tokens: number, rate: number): UserQueueDto {
-  // The user's job that finishes first is the one with the fewest SMS up to its end.
-  const soonest = Math.min(...jobs.map((j) => j.remainingThrough));
+function userSection(u: UserQueueSummary, tokens: number, rate: number): UserQueueDto {
   return {
-    pending_messages: jobs.length,
-    pending_recipients: jobs.reduce((sum, j) => sum + j.remaining, 0),
-    next_estimated_complete_at: jobs.length
-      ? new Date(
-          Date.now() + Math.ceil(secondsUntilSent(soonest, tokens, rate) * 1000),
-        ).toISOString()
-      : null,
+    pending_messages: u.jobs,
+    pending_recipients: u.remaining,
+    next_estimated_complete_at:
+      u.soonestThrough === null
+        ? null
+        : new Date(
+            Date.now() + Math.ceil(secondsUntilSent(u.soonestThrough, tokens, rate) * 1000),
+          ).toISOString(),
   };
 }
