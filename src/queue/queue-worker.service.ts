@@ -9,16 +9,10 @@ import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import {
-  PermanentGatewayError,
-  SMS_GATEWAY,
-  type SmsGateway,
-  TransientGatewayError,
-} from '../gateway/sms-gateway.js';
+import { SMS_GATEWAY, type SmsGateway } from '../gateway/sms-gateway.js';
 import { QUEUED_CHANNEL } from '../messages/messages.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
-import { retryDelayMs } from './backoff.js';
 import {
   QUEUE_CONTROL_CHANNEL,
   QueueControlRepository,
@@ -26,6 +20,7 @@ import {
 import { QueueNotifier } from './queue-notifier.js';
 import { ClaimedRecipient, QueueRepository, SendResult } from './queue.repository.js';
 import { ResultRecorder } from './result-recorder.js';
+import { failureOutcome, RetryPolicy } from './send-outcome.js';
 
 const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 /** A claim covers the tokens in hand plus what accrues while it is being sent. */
@@ -47,6 +42,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   private readonly recorder: ResultRecorder;
   private wakeUp?: () => void;
   /** The bucket's rate as last seen; sizes claims. Starts from the configured value. */
+  private readonly retryPolicy: RetryPolicy;
   private rate: number;
   /** Tokens the bucket held after our last take. */
   private tokensHint: number;
@@ -69,6 +65,11 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     @Inject(CLOCK) private readonly clock: Clock,
     private readonly metrics: MetricsService,
   ) {
+    this.retryPolicy = {
+      maxAttempts: config.smsMaxAttempts,
+      baseMs: config.smsRetryBaseMs,
+      maxMs: config.smsRetryMaxMs,
+    };
     this.rate = config.smsRatePerSec;
     this.tokensHint = config.smsBurstCapacity;
     this.recorder = new ResultRecorder(repo, this.workerId, (ms) => clock.sleep(ms));
@@ -232,25 +233,20 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async failure(r: ClaimedRecipient, err: unknown): Promise<Partial<SendResult>> {
-    const message = err instanceof Error ? err.message : String(err);
-    if (err instanceof PermanentGatewayError) return { outcome: 'failed', error: message };
-    const transient = err instanceof TransientGatewayError ? err : undefined;
-    const delay = retryDelayMs(
+    const { result, holdOffMs } = failureOutcome(
+      err,
       r.attempts,
-      this.config.smsRetryBaseMs,
-      this.config.smsRetryMaxMs,
-      transient?.retryAfterMs,
+      this.retryPolicy,
+      this.hardStop.signal.aborted,
     );
-    if (transient?.throttled) {
-      // 429: the gateway throttles all our traffic, so the whole cluster holds off.
-      const until = this.clock.now() + (transient.retryAfterMs ?? delay);
+    if (holdOffMs !== undefined) {
+      // 429: the gateway throttles all our traffic: this process stops at once, the others
+      // when they find the shared bucket drained.
+      const until = this.clock.now() + holdOffMs;
       this.holdUntil = Math.max(this.holdUntil, until);
       await this.limiter.drain(until).catch(() => undefined);
     }
-    if (this.hardStop.signal.aborted)
-      return { outcome: 'retry', error: 'interrupted by shutdown', retryInMs: 0 };
-    if (r.attempts >= this.config.smsMaxAttempts) return { outcome: 'failed', error: message };
-    return { outcome: 'retry', error: message, retryInMs: delay };
+    return result;
   }
 
   /**
