@@ -301,6 +301,15 @@ async function main(): Promise<number> {
       sent_count: detail.sent_count,
       ok: failures.length === 0,
       failures,
+      figures: [
+        {
+          name: 'numbers sent twice',
+          value: duplicated.length,
+          target: `≤ ${inFlight.length} (in flight at the kill)`,
+          ok: duplicated.length <= inFlight.length,
+        },
+        { name: 'restart to job completed', value: recovery.completed_ms, unit: 'ms' },
+      ],
     };
     console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
     if (failures.length) {

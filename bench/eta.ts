@@ -285,6 +285,16 @@ async function main(): Promise<number> {
         app_exit_code: appExit,
         ok: failures.length === 0,
         failures,
+        figures: [
+          { name: 'job A ETA error at submission', value: round(ra.errorMs / 1000, 3), unit: 's' },
+          {
+            name: 'job B ETA error at submission',
+            value: round(rb.errorMs / 1000, 3),
+            unit: 's',
+            target: `|error| ≤ ${round(rb.toleranceMs / 1000, 3)}`,
+            ok: Math.abs(rb.errorMs) <= rb.toleranceMs,
+          },
+        ],
       }),
     );
     return failures.length ? 1 : 0;

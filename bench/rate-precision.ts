@@ -256,6 +256,22 @@ async function main(): Promise<number> {
       app_exit_code: appExit,
       ok: failures.length === 0,
       failures,
+      figures: [
+        {
+          name: 'worst window excess (with slack)',
+          value: round(worst.excessWithSlack, 4),
+          unit: 'SMS',
+          target: '≤ 0',
+          ok: worst.holds,
+        },
+        {
+          name: 'achieved rate',
+          value: round(rate, 4),
+          unit: '/s',
+          target: `≥ ${round(RATE * MIN_RATE_RATIO, 4)}`,
+          ok: rate >= RATE * MIN_RATE_RATIO,
+        },
+      ],
     };
     console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
     if (failures.length) app.dumpOutput('a check failed');

@@ -488,6 +488,36 @@ async function main(): Promise<number> {
         app_exit_code: appExit,
         ok: allFailures.length === 0,
         failures: allFailures,
+        figures: [
+          ...results.flatMap((r) => [
+            {
+              name: `${r.name} median`,
+              value: r.summary.median_ms,
+              unit: 'ms',
+              ...(r.baseline
+                ? {}
+                : {
+                    target: `< ${STRICT ? STRICT_MEDIAN_MS : STATUS_MEDIAN_MS}`,
+                    ok: r.summary.median_ms < (STRICT ? STRICT_MEDIAN_MS : STATUS_MEDIAN_MS),
+                  }),
+            },
+            {
+              name: `${r.name} p99`,
+              value: r.summary.p99_ms,
+              unit: 'ms',
+              ...(STRICT && !r.baseline
+                ? { target: `< ${STRICT_P99_MS}`, ok: r.summary.p99_ms < STRICT_P99_MS }
+                : {}),
+            },
+          ]),
+          {
+            name: 'app RSS peak',
+            value: mem.maxMb ?? 'n/a',
+            unit: 'MB',
+            target: `< ${RSS_MAX_MB}`,
+            ok: mem.maxMb !== null && mem.maxMb < RSS_MAX_MB,
+          },
+        ],
       }),
     );
     return allFailures.length ? 1 : 0;

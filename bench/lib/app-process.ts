@@ -19,6 +19,8 @@ export interface StartAppOptions {
   label?: string;
   /** How long to wait for GET /api/health/ready to answer 200 (default 60 s). */
   readyTimeoutMs?: number;
+  /** Extra node flags before the script, e.g. ['--cpu-prof', '--cpu-prof-dir=/tmp/x']. */
+  nodeArgs?: string[];
 }
 
 export interface AppProcess {
@@ -85,7 +87,7 @@ export async function startApp(
   };
 
   const started = Date.now();
-  const child: ChildProcess = spawn(process.execPath, [MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
