@@ -3,6 +3,7 @@ import { CreateMessages1764300000100 } from './1764300000100-CreateMessages.js';
 import { CreateRateLimitBuckets1764300000200 } from './1764300000200-CreateRateLimitBuckets.js';
 import { CreateQueueRuntime1764300000300 } from './1764300000300-CreateQueueRuntime.js';
 import { CreateIdempotencyKeys1764300000400 } from './1764300000400-CreateIdempotencyKeys.js';
+import { DropRecipientsMessageFk1764300000500 } from './1764300000500-DropRecipientsMessageFk.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -14,4 +15,5 @@ export const allMigrations = [
   CreateRateLimitBuckets1764300000200,
   CreateQueueRuntime1764300000300,
   CreateIdempotencyKeys1764300000400,
+  DropRecipientsMessageFk1764300000500,
 ];

@@ -60,7 +60,7 @@ export class EnvSchema {
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.001) @Max(100000) SMS_RATE_PER_SEC?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100000) SMS_BURST_CAPACITY?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100) SMS_MAX_ATTEMPTS?: number;
-  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(1000) QUEUE_CONCURRENCY?: number;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(10000) QUEUE_CONCURRENCY?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1000) @Max(3600000) QUEUE_LEASE_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(100) @Max(600000) QUEUE_POLL_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(3600000) SMS_RETRY_BASE_MS?: number;

@@ -122,10 +122,12 @@ export class MessagesService {
     key?: string,
   ): Promise<AcceptedSmsDto> {
     const adhoc = dto.adhoc ?? false;
-    // Two requests mean the same when they would queue the same SMS, however the JSON is laid out.
-    const hash = createHash('sha256')
-      .update(JSON.stringify([route, phones, dto.content, adhoc]))
-      .digest('hex');
+    // Two requests mean the same when they would queue the same SMS, however the JSON is
+    // laid out; hashed only when a key asks for it (it reads every number again).
+    const hash = () =>
+      createHash('sha256')
+        .update(JSON.stringify([route, phones, dto.content, adhoc]))
+        .digest('hex');
     const outcome = await this.repo.insert({
       userId,
       content: dto.content,
@@ -134,7 +136,7 @@ export class MessagesService {
       adhoc,
       phones,
       duplicatesRemoved: dups,
-      idempotency: key === undefined ? undefined : { key, hash, route },
+      idempotency: key === undefined ? undefined : { key, hash: hash(), route },
     });
     const row = 'created' in outcome ? outcome.created : await this.owned(userId, outcome.replayOf);
     const extra =
