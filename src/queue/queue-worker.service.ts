@@ -190,7 +190,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
 
   /** Until NOTIFY, the next retry falls due, the poll interval passes, or shutdown. */
   private async idleWait(): Promise<void> {
-    const nextDue = await this.repo.msUntilNextDue();
+    // Without an answer (database away) this is just a poll interval.
+    const nextDue = await this.repo.msUntilNextDue().catch(() => null);
     await this.nap(Math.min(this.config.queuePollMs, nextDue ?? Infinity));
   }
 

@@ -178,8 +178,11 @@ export class QueueRepository {
   /** Milliseconds until the earliest waiting retry is due (null: none waiting). */
   async msUntilNextDue(): Promise<number | null> {
     const [row] = await this.dataSource.query(
-      `SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - clock_timestamp()) * 1000 AS ms
-       FROM recipients WHERE status = 'pending'`,
+      // Compared before subtracting: '-infinity' minus a time is an error before PostgreSQL 16.
+      `SELECT CASE WHEN due IS NULL THEN NULL WHEN due <= now THEN 0
+                   ELSE EXTRACT(EPOCH FROM due - now) * 1000 END AS ms
+       FROM (SELECT min(next_attempt_at) AS due, clock_timestamp() AS now
+             FROM recipients WHERE status = 'pending') d`,
     );
     return row.ms === null ? null : Math.max(0, Number(row.ms));
   }
