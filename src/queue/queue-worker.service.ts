@@ -125,8 +125,9 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   /**
    * Claims a batch, then pays for each SMS with a token right before sending it: the time
    * from token to gateway is then only the request itself, so the gateway sees the bucket's
-   * own spacing. The batch is sized to what the rate can send within a quarter lease; what
-   * cannot be sent while the lease is safely ours (or after a pause or stop) is handed back.
+   * own spacing. The batch is sized to the tokens at hand (so a pause meanwhile lets it
+   * finish, like requests in flight); what cannot be sent while the lease is safely ours (or
+   * after a stop) is handed back.
    * False when there was no work.
    */
   private async claimAndSend(free: number): Promise<boolean> {
@@ -146,7 +147,6 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         this.clock.now() < mustSendBy &&
         this.clock.now() >= this.holdUntil
       ) {
-        if (sent > 0 && (await this.control.isPaused())) break;
         const take = await this.limiter.acquireBatch(claimed.length - sent, {
           signal: this.stop.signal,
           // A request may reach the gateway later after its token than the one before it

@@ -158,9 +158,10 @@ describe('token bucket', () => {
   });
 
   describe('batch reserve (keepMs)', () => {
-    it('leaves keepMs of refill behind, never more than burst - 1', () => {
+    it('leaves keepMs of refill behind, never more than burst - 1 or half the burst', () => {
       expect(reserveTokens(p(2, 4), 30)).toBeCloseTo(0.06, 12);
-      expect(reserveTokens(p(2000, 10), 30)).toBe(9);
+      expect(reserveTokens(p(2000, 10), 30)).toBe(5);
+      expect(reserveTokens(p(2, 1), 30)).toBe(0);
       expect(reserveTokens(p(5, 1), 30)).toBe(0);
       expect(reserveTokens(p(5, 4))).toBe(0);
     });

@@ -58,10 +58,13 @@ export function msUntil(
 
 /**
  * Tokens a batch take leaves in the bucket: what accrues in `keepMs` at the rate, but never
- * so much that a bucket of `burst` could not grant one token.
+ * so much that a bucket of `burst` could not grant one token, nor more than half of it.
  */
 export function reserveTokens(params: BucketParams, keepMs = 0): number {
-  return Math.max(0, Math.min((params.msgsPerSec * keepMs) / 1000, params.burstCapacity - 1));
+  // At most half the bucket, so a burst smaller than rate × keepMs still grants batches
+  // (one token per take would cost a database round trip per SMS at high rates).
+  const cap = Math.min(params.burstCapacity - 1, params.burstCapacity / 2);
+  return Math.max(0, Math.min((params.msgsPerSec * keepMs) / 1000, cap));
 }
 
 /**

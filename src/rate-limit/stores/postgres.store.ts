@@ -32,7 +32,7 @@ const TAKE_SQL = `
     FROM rate_limit_buckets WHERE name = $1 FOR UPDATE
   ), calc AS (
     SELECT *, ${refilled('now')} AS avail, GREATEST(updated_at, now) AS at,
-      CASE WHEN $3::boolean THEN GREATEST(0, LEAST(msgs_per_sec * $5::float8 / 1000, burst_capacity - 1)) ELSE 0 END AS reserve
+      CASE WHEN $3::boolean THEN GREATEST(0, LEAST(msgs_per_sec * $5::float8 / 1000, burst_capacity - 1, burst_capacity / 2.0)) ELSE 0 END AS reserve
     FROM cur
   ), decided AS (
     SELECT *, CASE
