@@ -1,3 +1,5 @@
+import http from 'node:http';
+import https from 'node:https';
 import {
   GatewayError,
   PermanentGatewayError,
@@ -15,11 +17,67 @@ export interface GatewayPost {
   timeoutMs: number;
 }
 
+/*
+ * node:http with keep-alive agents rather than global fetch: measured here, fetch spent
+ * 0.7-1.1 ms of CPU per request against 0.1-0.3 ms, and its event-loop stalls delayed
+ * requests after their tokens (see RATE_LIMIT_JITTER_MS).
+ */
+const AGENTS = {
+  'http:': new http.Agent({ keepAlive: true, maxSockets: 1024 }),
+  'https:': new https.Agent({ keepAlive: true, maxSockets: 1024 }),
+} as const;
+
+interface RawAnswer {
+  status: number;
+  body: string;
+  retryAfter: string | null;
+}
+
+function send(post: GatewayPost, signal: AbortSignal): Promise<RawAnswer> {
+  const url = new URL(post.url);
+  const lib = url.protocol === 'https:' ? https : http;
+  return new Promise((resolve, reject) => {
+    const req = lib.request(
+      url,
+      {
+        method: 'POST',
+        headers: { ...post.headers, 'content-length': Buffer.byteLength(post.body) },
+        agent: AGENTS[url.protocol as keyof typeof AGENTS],
+        signal,
+      },
+      (res) => {
+        // Read to the end (so the connection is reused) but keep only the start.
+        const chunks: Buffer[] = [];
+        let kept = 0;
+        res.on('data', (chunk: Buffer) => {
+          if (kept < BODY_KEEP * 4) {
+            chunks.push(chunk);
+            kept += chunk.length;
+          }
+        });
+        res.on('error', reject);
+        res.on('aborted', () =>
+          reject(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' })),
+        );
+        res.on('end', () => {
+          const retryAfter = res.headers['retry-after'];
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8').slice(0, BODY_KEEP),
+            retryAfter: typeof retryAfter === 'string' ? retryAfter : null,
+          });
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(post.body);
+  });
+}
+
 /**
  * One POST to an HTTP gateway, mapped to the gateway contract: 2xx answers; 429/5xx,
  * timeouts and network errors reject with TransientGatewayError; other statuses with
  * PermanentGatewayError. If `signal` (shutdown) aborts, its abort error is rethrown as is.
- * Global fetch (undici) keeps connections alive; the body is always read so they are reused.
  */
 export async function postToGateway(
   post: GatewayPost,
@@ -27,24 +85,15 @@ export async function postToGateway(
 ): Promise<SmsGatewayAnswer> {
   const timeout = AbortSignal.timeout(post.timeoutMs);
   const started = performance.now();
-  let status: number;
-  let body: string;
-  let retryAfter: string | null;
+  let answer: RawAnswer;
   try {
-    const res = await fetch(post.url, {
-      method: 'POST',
-      headers: post.headers,
-      body: post.body,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
-    });
-    status = res.status;
-    retryAfter = res.headers.get('retry-after');
-    body = (await res.text()).slice(0, BODY_KEEP);
+    answer = await send(post, signal ? AbortSignal.any([signal, timeout]) : timeout);
   } catch (err) {
-    if (signal?.aborted) throw err;
+    if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : err;
     throw failureError(err, timeout.aborted, post.timeoutMs);
   }
   const latencyMs = Math.round(performance.now() - started);
+  const { status, body, retryAfter } = answer;
   if (status >= 200 && status < 300) return { status, body, latencyMs };
   throw statusError(status, body, retryAfter);
 }
@@ -89,5 +138,5 @@ function networkReason(err: unknown): string {
     if (typeof m === 'string' && m && m !== 'fetch failed') message = m;
     e = cause;
   }
-  return message || 'fetch failed';
+  return message || 'request failed';
 }
