@@ -13,7 +13,7 @@ import {
 import { MessageListQueryDto, RecipientQueryDto } from './dto/message-query.dto.js';
 import { SendBulkDto, SendSmsDto } from './dto/send-sms.dto.js';
 import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
-import { MessageRow } from './message-row.js';
+import { MessageRow, UNFINISHED } from './message-row.js';
 import { MessagesRepository, SendRoute } from './messages.repository.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
@@ -192,4 +192,4 @@ export class MessagesService {
 }
 
 const unfinishedIds = (rows: MessageRow[]) =>
-  rows.filter((m) => m.job_status === 'pending' || m.job_status === 'sending').map((m) => m.id);
+  rows.filter((m) => UNFINISHED.includes(m.job_status)).map((m) => m.id);

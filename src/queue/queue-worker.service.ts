@@ -90,10 +90,6 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     this.wakeUp?.();
   }
 
-  get running(): boolean {
-    return this.loopDone !== undefined && !this.stop.signal.aborted;
-  }
-
   private async loop(): Promise<void> {
     let idle = false;
     let errors = 0;

@@ -31,10 +31,6 @@ export class ResultRecorder {
     while (this.running) await this.running;
   }
 
-  get size(): number {
-    return this.pending.length;
-  }
-
   private async drain(): Promise<void> {
     let failures = 0;
     while (this.pending.length > 0) {
