@@ -39,6 +39,7 @@ import {
   compactCounts,
   diffQueryCounts,
   type Figure,
+  figureRecorder,
   FINAL_STATUSES,
   HTTP_FETCH_PRELOAD,
   jobDetail,
@@ -169,19 +170,7 @@ async function main(): Promise<number> {
   let client: pg.Client | undefined;
   const failures: string[] = [];
   const figures: Figure[] = [];
-  const figure = (
-    name: string,
-    value: number | null,
-    unit: string,
-    target: string | null,
-    ok: boolean | null,
-  ) => {
-    figures.push({ name, value: value === null ? null : round(value, 4), unit, target, ok });
-    if (ok === false)
-      failures.push(
-        `${name} = ${value === null ? 'n/a' : round(value, 4)} ${unit} (target ${target})`,
-      );
-  };
+  const figure = figureRecorder(figures, failures);
   try {
     db = await benchDatabase('highrate');
     gw = await FakeGateway.start();

@@ -17,8 +17,8 @@
  * The app's RSS (VmRSS of /proc/<pid>/status) is sampled every 100 ms meanwhile.
  *
  * Targets: issue "Status": median < 50 ms for every endpoint; issue "Performance" (stricter):
- * median < 10 ms and p99 < 50 ms; both: app RSS < 300 MB. The "Status" verdict decides the
- * exit code; with BENCH_STRICT=1 the "Performance" verdict does. Afterwards the SQL behind the
+ * median < 10 ms and p99 < 50 ms; both: app RSS < 300 MB. The "Performance" verdict decides the
+ * exit code; with BENCH_STRICT=0 the looser "Status" verdict does. Afterwards the SQL behind the
  * endpoints (the app's own repositories, run on this backlog) is timed and its EXPLAIN
  * (ANALYZE, BUFFERS) summarised; full plans are printed when a target of either verdict is
  * missed, or always with BENCH_EXPLAIN=1.
@@ -59,7 +59,7 @@ const STATUS_MEDIAN_MS = 50;
 const STRICT_MEDIAN_MS = 10;
 const STRICT_P99_MS = 50;
 const RSS_MAX_MB = 300;
-const STRICT = process.env.BENCH_STRICT === '1';
+const STRICT = process.env.BENCH_STRICT !== '0';
 const EXPLAIN_ALWAYS = process.env.BENCH_EXPLAIN === '1';
 
 const BENCH_USER = { username: 'bench_scale', password: 'bench-scale-password' };
@@ -263,7 +263,7 @@ async function main(): Promise<number> {
       `${WARMUP} warm-up + ${REQUESTS} sequential keep-alive requests per endpoint (QUEUE_ROLE=api); ` +
       `targets "Status": median < ${STATUS_MEDIAN_MS} ms; "Performance": median < ${STRICT_MEDIAN_MS} ms ` +
       `and p99 < ${STRICT_P99_MS} ms; app RSS < ${RSS_MAX_MB} MB; exit code from ` +
-      `${STRICT ? '"Performance" (BENCH_STRICT=1)' : '"Status"'}`,
+      `${STRICT ? '"Performance"' : '"Status" (BENCH_STRICT=0)'}`,
   );
   let db: BenchDatabase | undefined;
   let gw: FakeGateway | undefined;
@@ -417,8 +417,8 @@ async function main(): Promise<number> {
       `verdict "Performance" (median < ${STRICT_MEDIAN_MS} ms, p99 < ${STRICT_P99_MS} ms, RSS < ${RSS_MAX_MB} MB): ` +
         (strictMissed.length ? `MISSED\n- ${strictMissed.join('\n- ')}` : 'met') +
         (STRICT
-          ? ' (decides the exit code: BENCH_STRICT=1)'
-          : ' (information; BENCH_STRICT=1 to enforce)'),
+          ? ' (decides the exit code; BENCH_STRICT=0 for the looser "Status" verdict)'
+          : ' (information: BENCH_STRICT=0)'),
     );
 
     // Where the time goes: the app's own statements on this backlog.

@@ -6,6 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { startApp, type AppProcess } from './app-process.js';
 import { QCOUNT_PREFIX } from './qcount-prefix.js';
+import { round } from './util.js';
 
 export const QCOUNT_PRELOAD = fileURLToPath(new URL('./qcount-preload.js', import.meta.url));
 export const HTTP_FETCH_PRELOAD = fileURLToPath(
@@ -118,6 +119,24 @@ export interface Figure {
   /** e.g. "<= 0", ">= 97 %"; null for information only. */
   target: string | null;
   ok: boolean | null;
+}
+
+/**
+ * A recorder for figures: `figure(name, value, unit, target, ok)` adds one, and a missed target
+ * (ok === false) also becomes a failure line.
+ */
+export function figureRecorder(figures: Figure[], failures: string[]) {
+  return (
+    name: string,
+    value: number | null,
+    unit: string,
+    target: string | null,
+    ok: boolean | null,
+  ): void => {
+    const shown = value === null ? null : round(value, 4);
+    figures.push({ name, value: shown, unit, target, ok });
+    if (ok === false) failures.push(`${name} = ${shown ?? 'n/a'} ${unit} (target ${target})`);
+  };
 }
 
 /** What qcount-preload.ts last wrote in a process's output (cumulative since its start). */
