@@ -25,7 +25,9 @@ export class CreateQueueRuntime1764300000300 implements MigrationInterface {
         last_seen_at timestamptz NOT NULL DEFAULT now(),
         expires_at timestamptz NOT NULL
       )`);
-    await q.query(`INSERT INTO app_settings (key, value) VALUES ('queue_paused', 'false') ON CONFLICT DO NOTHING`);
+    await q.query(
+      `INSERT INTO app_settings (key, value) VALUES ('queue_paused', 'false') ON CONFLICT DO NOTHING`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -4,6 +4,7 @@ import { CreateRateLimitBuckets1764300000200 } from './1764300000200-CreateRateL
 import { CreateQueueRuntime1764300000300 } from './1764300000300-CreateQueueRuntime.js';
 import { CreateIdempotencyKeys1764300000400 } from './1764300000400-CreateIdempotencyKeys.js';
 import { DropRecipientsMessageFk1764300000500 } from './1764300000500-DropRecipientsMessageFk.js';
+import { DropRecipientsSentAtIndex1764300000600 } from './1764300000600-DropRecipientsSentAtIndex.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -16,4 +17,5 @@ export const allMigrations = [
   CreateQueueRuntime1764300000300,
   CreateIdempotencyKeys1764300000400,
   DropRecipientsMessageFk1764300000500,
+  DropRecipientsSentAtIndex1764300000600,
 ];
