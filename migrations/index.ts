@@ -5,6 +5,7 @@ import { CreateQueueRuntime1764300000300 } from './1764300000300-CreateQueueRunt
 import { CreateIdempotencyKeys1764300000400 } from './1764300000400-CreateIdempotencyKeys.js';
 import { DropRecipientsMessageFk1764300000500 } from './1764300000500-DropRecipientsMessageFk.js';
 import { DropRecipientsSentAtIndex1764300000600 } from './1764300000600-DropRecipientsSentAtIndex.js';
+import { RecipientsKeyedByJobAndOrdinal1764300000700 } from './1764300000700-RecipientsKeyedByJobAndOrdinal.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -18,4 +19,5 @@ export const allMigrations = [
   CreateIdempotencyKeys1764300000400,
   DropRecipientsMessageFk1764300000500,
   DropRecipientsSentAtIndex1764300000600,
+  RecipientsKeyedByJobAndOrdinal1764300000700,
 ];
