@@ -47,4 +47,33 @@ describe(QueueRepository.name, () => {
     );
     expect(row).toEqual({ status: 'pending', attempts: 0, lease_owner: null });
   });
+
+  it('claims nothing while the queue is paused', async () => {
+    const pause = (v: string) =>
+      db.dataSource.query(`UPDATE app_settings SET value = $1 WHERE key = 'queue_paused'`, [v]);
+    await pause('true');
+    try {
+      expect(await sut.claim('w2', 5, 30000)).toEqual([]);
+    } finally {
+      await pause('false');
+    }
+  });
+
+  it('records results with any text the gateway answered, verbatim', async () => {
+    const [claimed] = await sut.claim('w2', 1, 30000);
+    const awkward = 'HTTP 200: {"id":"a,b"} \\ back\\slash "quoted" NULL {x} \u00e9\u{1F600}';
+    await sut.record('w2', [
+      { id: claimed.id, outcome: 'sent', error: null, response: awkward, retryInMs: 0 },
+    ]);
+    const [row] = await db.dataSource.query(
+      `SELECT status, error_message, gateway_response, lease_owner FROM recipients WHERE id = $1`,
+      [claimed.id],
+    );
+    expect(row).toEqual({
+      status: 'sent',
+      error_message: null,
+      gateway_response: awkward,
+      lease_owner: null,
+    });
+  });
 });

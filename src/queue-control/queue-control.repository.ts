@@ -10,13 +10,6 @@ export const QUEUE_CONTROL_CHANNEL = 'queue_control';
 export class QueueControlRepository {
   constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
 
-  async isPaused(): Promise<boolean> {
-    const rows = await this.dataSource.query(
-      `SELECT value FROM app_settings WHERE key = 'queue_paused'`,
-    );
-    return rows[0]?.value === 'true';
-  }
-
   async setPaused(paused: boolean): Promise<void> {
     await this.dataSource.transaction(async (tx) => {
       await tx.query(

@@ -13,10 +13,7 @@ import { SMS_GATEWAY, type SmsGateway } from '../gateway/sms-gateway.js';
 import { QUEUED_CHANNEL } from '../messages/messages.repository.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
-import {
-  QUEUE_CONTROL_CHANNEL,
-  QueueControlRepository,
-} from '../queue-control/queue-control.repository.js';
+import { QUEUE_CONTROL_CHANNEL } from '../queue-control/queue-control.repository.js';
 import { QueueNotifier } from './queue-notifier.js';
 import { ClaimedRecipient, QueueRepository, SendResult } from './queue.repository.js';
 import { ResultRecorder } from './result-recorder.js';
@@ -59,7 +56,6 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     private readonly repo: QueueRepository,
     private readonly limiter: RateLimiterService,
     private readonly notifier: QueueNotifier,
-    private readonly control: QueueControlRepository,
     @Inject(SMS_GATEWAY) private readonly gateway: SmsGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
@@ -103,10 +99,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
           await Promise.race(this.inFlight);
           continue;
         }
-        // Paused: nothing new is claimed by any process; in-flight sends still finish.
-        idle =
-          (await this.control.isPaused()) ||
-          !(await this.claimAndSend(this.config.queueConcurrency - this.inFlight.size));
+        // Paused, the claim finds nothing, in every process; in-flight sends still finish.
+        idle = !(await this.claimAndSend(this.config.queueConcurrency - this.inFlight.size));
         errors = 0;
       } catch (err) {
         if (this.stop.signal.aborted) break;

@@ -4,7 +4,6 @@ import type { QueueRole } from '../config/app-config.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
 import { LeaseRecoveryScheduler } from './lease-recovery.scheduler.js';
-import { QueueControlModule } from '../queue-control/queue-control.module.js';
 import { QueueNotifier } from './queue-notifier.js';
 import { QueueRepository } from './queue.repository.js';
 import { QueueWorkerService } from './queue-worker.service.js';
@@ -20,7 +19,7 @@ export class QueueModule {
         : [QueueWorkerService, LeaseRecoveryScheduler, QueueNotifier, WorkerHeartbeatService];
     return {
       module: QueueModule,
-      imports: [RateLimitModule, GatewayModule, QueueControlModule],
+      imports: [RateLimitModule, GatewayModule],
       providers: [QueueRepository, { provide: CLOCK, useClass: SystemClock }, ...worker],
       exports: [QueueRepository],
     };

@@ -30,7 +30,11 @@ export class SimulatorGateway implements SmsGateway {
   private readonly logger = new Logger('SimulatorGateway');
   private readonly clock: Clock;
   private readonly random: () => number;
-  private log: SimulatedSend[] = [];
+  // A ring of the last KEEP sends in flat arrays: at thousands of sends a second, an object
+  // kept per send would survive into the old generation and make garbage collection costly.
+  private readonly logTo: string[] = [];
+  private readonly logText: string[] = [];
+  private readonly logAt = new Float64Array(KEEP);
   private count = 0;
 
   constructor(private readonly options: SimulatorOptions) {
@@ -45,7 +49,11 @@ export class SimulatorGateway implements SmsGateway {
 
   /** The last 10 000 successful sends, oldest first. */
   sent(): readonly SimulatedSend[] {
-    return this.log.length > KEEP ? this.log.slice(-KEEP) : this.log.slice();
+    const n = Math.min(this.count, KEEP);
+    return Array.from({ length: n }, (_, k) => {
+      const i = (this.count - n + k) % KEEP;
+      return { to: this.logTo[i], text: this.logText[i], at: this.logAt[i] };
+    });
   }
 
   async send(req: SmsSendRequest, signal?: AbortSignal): Promise<SmsGatewayAnswer> {
@@ -55,10 +63,10 @@ export class SimulatorGateway implements SmsGateway {
     if (this.random() < this.options.failureRatio) {
       throw new TransientGatewayError('simulated failure', { status: 503 });
     }
-    this.count++;
-    this.log.push({ to: req.to, text: req.text, at: this.clock.now() });
-    // Trim in batches so recording stays O(1) amortised.
-    if (this.log.length >= 2 * KEEP) this.log = this.log.slice(-KEEP);
+    const i = this.count++ % KEEP;
+    this.logTo[i] = req.to;
+    this.logText[i] = req.text;
+    this.logAt[i] = this.clock.now();
     this.logger.debug(`simulated SMS #${this.count} to ${maskPhone(req.to)}`);
     const latencyMs = Math.round(performance.now() - started);
     return { status: 200, body: JSON.stringify({ id: `sim-${this.count}` }), latencyMs };
