@@ -50,6 +50,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   private holdUntil = 0;
   /** Claimed, unsent recipients whose release failed (database away); retried each turn. */
   private unreleased: string[] = [];
+  /** The next batch, claimed while the one before it was being sent (see claimAndSend). */
+  private ahead?: Promise<{ rows: ClaimedRecipient[]; claimedAt: number }>;
   private loopDone?: Promise<void>;
 
   constructor(
@@ -125,10 +127,16 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     // What the bucket can pay for about now: claimed SMS waiting for tokens would hold their
     // leases idle (and count as in flight in the estimates).
     const affordable = Math.floor(this.tokensHint + this.rate * CLAIM_HORIZON_S) + 1;
-    const size = Math.max(1, Math.min(free, affordable, Math.floor((this.rate * leaseMs) / 4000)));
-    const claimed = await this.repo.claim(this.workerId, size, leaseMs);
+    const leaseCap = Math.floor((this.rate * leaseMs) / 4000);
+    const size = Math.max(1, Math.min(free, affordable, leaseCap));
+    const { rows: claimed, claimedAt } = await (this.takeAhead() ?? this.claimNow(size));
     if (claimed.length === 0) return false;
-    const mustSendBy = this.clock.now() + leaseMs / 2;
+    const mustSendBy = claimedAt + leaseMs / 2;
+    // Neither the rate nor the lease limited a full batch: the gateway can take more than one
+    // batch at a time, so the next one is claimed while this one is sent (the database works
+    // on it meanwhile) instead of after.
+    const claimAhead =
+      claimed.length >= size && size === free && size < affordable && size < leaseCap;
     let sent = 0;
     try {
       while (
@@ -137,7 +145,13 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         this.clock.now() < mustSendBy &&
         this.clock.now() >= this.holdUntil
       ) {
-        const take = await this.limiter.acquireBatch(claimed.length - sent, {
+        // A batch claimed ahead may find the slots still taken by the one before it.
+        const room = this.config.queueConcurrency - this.inFlight.size;
+        if (room <= 0) {
+          await Promise.race(this.inFlight);
+          continue;
+        }
+        const take = await this.limiter.acquireBatch(Math.min(room, claimed.length - sent), {
           signal: this.stop.signal,
           // A request may reach the gateway later after its token than the one before it
           // (2-3 ms usually, up to ~65 ms for a process's first requests under load): leaving
@@ -148,6 +162,11 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         this.tokensHint = take.tokens;
         // A 429 answered while we waited: these tokens go unused, like the drained bucket's.
         if (this.clock.now() < this.holdUntil) break;
+        if (claimAhead && !this.ahead && !this.stop.signal.aborted) {
+          this.ahead = this.claimNow(size);
+          // Its failure surfaces when it is taken, in the loop's error handling.
+          this.ahead.catch(() => undefined);
+        }
         for (const r of claimed.slice(sent, sent + take.granted)) this.dispatch(r);
         sent += take.granted;
       }
@@ -155,6 +174,19 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       await this.releaseUnsent(claimed.slice(sent).map((r) => r.id));
     }
     return true;
+  }
+
+  private async claimNow(size: number): Promise<{ rows: ClaimedRecipient[]; claimedAt: number }> {
+    const claimedAt = this.clock.now();
+    const rows = await this.repo.claim(this.workerId, size, this.config.queueLeaseMs);
+    return { rows, claimedAt };
+  }
+
+  /** The batch claimed ahead, if any; it is then no longer ahead. */
+  private takeAhead(): Promise<{ rows: ClaimedRecipient[]; claimedAt: number }> | undefined {
+    const ahead = this.ahead;
+    this.ahead = undefined;
+    return ahead;
   }
 
   /**
@@ -265,6 +297,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       await Promise.all(this.inFlight);
     }
     await this.recorder.flush();
+    // A claim made ahead must have landed before the release, or its leases would outlive us.
+    await this.takeAhead()?.catch(() => undefined);
     const released = await this.repo.release(this.workerId).catch(() => 0);
     this.logger.log(`worker ${this.workerId} stopped; ${released} lease(s) released`);
   }
