@@ -39,6 +39,9 @@ export class FakeGateway {
   private readonly timers = new Set<NodeJS.Timeout>();
   private waiters: Waiter[] = [];
   private defaultAnswer: FakeAnswer;
+  private open = 0;
+  /** The most requests that were open (received, not yet answered) at once since reset(). */
+  maxInFlight = 0;
 
   private constructor(
     private readonly server: Server,
@@ -95,6 +98,7 @@ export class FakeGateway {
   /** Forgets requests and scripts and restores the default answer given to `start`. */
   reset(): void {
     this.requests.length = 0;
+    this.maxInFlight = this.open;
     this.scripts.clear();
     this.defaultAnswer = this.initialDefault;
   }
@@ -109,6 +113,8 @@ export class FakeGateway {
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const at = performance.timeOrigin + performance.now();
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.open);
+    res.once('close', () => this.open--);
     let raw: string;
     try {
       raw = await readBody(req);

@@ -124,19 +124,13 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
    */
   private async claimAndSend(free: number): Promise<boolean> {
     const leaseMs = this.config.queueLeaseMs;
-    // What the bucket can pay for about now: claimed SMS waiting for tokens would hold their
-    // leases idle (and count as in flight in the estimates).
-    const affordable = Math.floor(this.tokensHint + this.rate * CLAIM_HORIZON_S) + 1;
-    const leaseCap = Math.floor((this.rate * leaseMs) / 4000);
-    const size = Math.max(1, Math.min(free, affordable, leaseCap));
+    const size = Math.max(1, Math.min(free, this.claimLimit()));
     const { rows: claimed, claimedAt } = await (this.takeAhead() ?? this.claimNow(size));
     if (claimed.length === 0) return false;
     const mustSendBy = claimedAt + leaseMs / 2;
-    // Neither the rate nor the lease limited a full batch: the gateway can take more than one
-    // batch at a time, so the next one is claimed while this one is sent (the database works
-    // on it meanwhile) instead of after.
-    const claimAhead =
-      claimed.length >= size && size === free && size < affordable && size < leaseCap;
+    // A full batch that only the free slots limited: the backlog is deep, so (see below) the
+    // next batch may be claimed while this one is sent.
+    const fullBatch = claimed.length >= size && size === free;
     let sent = 0;
     try {
       while (
@@ -162,7 +156,10 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         this.tokensHint = take.tokens;
         // A 429 answered while we waited: these tokens go unused, like the drained bucket's.
         if (this.clock.now() < this.holdUntil) break;
-        if (claimAhead && !this.ahead && !this.stop.signal.aborted) {
+        // If, by what this take says, neither the rate nor the lease would have limited that
+        // batch, the gateway can take more than one batch at a time: the next one is claimed
+        // now, so the database works on it while this one is sent, instead of after.
+        if (fullBatch && !this.ahead && !this.stop.signal.aborted && size < this.claimLimit()) {
           this.ahead = this.claimNow(size);
           // Its failure surfaces when it is taken, in the loop's error handling.
           this.ahead.catch(() => undefined);
@@ -174,6 +171,17 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       await this.releaseUnsent(claimed.slice(sent).map((r) => r.id));
     }
     return true;
+  }
+
+  /**
+   * The most worth claiming at once: what the bucket can pay for about now (claimed SMS
+   * waiting for tokens would hold their leases idle, and count as in flight in the
+   * estimates), and what can be sent well within the lease.
+   */
+  private claimLimit(): number {
+    const affordable = Math.floor(this.tokensHint + this.rate * CLAIM_HORIZON_S) + 1;
+    const leaseCap = Math.floor((this.rate * this.config.queueLeaseMs) / 4000);
+    return Math.min(affordable, leaseCap);
   }
 
   private async claimNow(size: number): Promise<{ rows: ClaimedRecipient[]; claimedAt: number }> {
