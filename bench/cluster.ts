@@ -222,9 +222,15 @@ async function main(): Promise<number> {
     console.log(
       `  achieved rate ${round(r1, 4)}/s = ${round((r1 / P1.rate) * 100, 2)} % of ${P1.rate}/s; job ${d1.job_status}, sent ${d1.success_count}`,
     );
-    figure('p1_worst_excess', w1.excessWithSlack, 'requests', '<= 0', w1.holds);
     figure(
-      'p1_achieved_rate_ratio',
+      '[1] worst window excess (100 SMS at 5/s)',
+      w1.excessWithSlack,
+      'requests',
+      '<= 0',
+      w1.holds,
+    );
+    figure(
+      '[1] achieved rate',
       (r1 / P1.rate) * 100,
       '%',
       `>= ${P1.minRatio * 100}`,
@@ -314,17 +320,29 @@ async function main(): Promise<number> {
       `  ${describeWorst(`whole backlog vs ${P2.newRate}/s`, w2All, P2.newRate, P2.newBurst)}`,
     );
     figure(
-      'p2_follow_ms',
+      '[2] rate change to 20/s followed after',
       follow,
       'ms',
       `<= ${FOLLOW_TARGET_MS}`,
       follow !== null && follow <= FOLLOW_TARGET_MS,
     );
-    figure('p2_rate_after_follow', rateAfterFollow, '/s', null, null);
-    figure('p2_shortfall_after_follow', shortfall, 'requests', null, null);
-    figure('p2_every_window_90pct_from_ms', windowFollow, 'ms', null, null);
-    figure('p2_worst_excess_before', w2Before.excessWithSlack, 'requests', '<= 0', w2Before.holds);
-    figure('p2_worst_excess_all_new_rate', w2All.excessWithSlack, 'requests', '<= 0', w2All.holds);
+    figure('[2] rate after following', rateAfterFollow, '/s', null, null);
+    figure('[2] shortfall after following', shortfall, 'requests', null, null);
+    figure('[2] every window at ≥ 90 % of 20/s from', windowFollow, 'ms', null, null);
+    figure(
+      '[2] worst window excess before the change',
+      w2Before.excessWithSlack,
+      'requests',
+      '<= 0',
+      w2Before.holds,
+    );
+    figure(
+      '[2] worst window excess, all at the new rate',
+      w2All.excessWithSlack,
+      'requests',
+      '<= 0',
+      w2All.holds,
+    );
     if (d2.job_status !== 'completed' || d2.success_count !== P2.n)
       failures.push(`phase 2 job ${d2.job_status}, sent ${d2.success_count}/${P2.n}`);
 
@@ -447,30 +465,30 @@ async function main(): Promise<number> {
         `${round(leaseEnd - killAt, 0)} ms)`,
     );
     figure(
-      'p3_resume_ms',
+      '[3] killed worker: its leased work resumes after',
       resumeMs,
       'ms',
       `<= ${RESUME_TARGET_MS}`,
       resumeMs !== null && resumeMs <= RESUME_TARGET_MS,
     );
     figure(
-      'p3_resume_after_lease_end_ms',
+      '[3] resume after the lease ended',
       resumeMs === null ? null : resumeMs - (leaseEnd - killAt),
       'ms',
       null,
       null,
     );
-    figure('p3_reclaimed_ms', reclaimedMs, 'ms', null, null);
-    figure('p3_held_recipients', heldPhones.size, 'recipients', null, null);
+    figure('[3] leases reclaimed after', reclaimedMs, 'ms', null, null);
+    figure('[3] recipients the killed worker held', heldPhones.size, 'recipients', null, null);
     figure(
-      'p3_workers_before',
+      '[3] live workers before the kill',
       statusBefore.workers,
       'workers',
       `= ${WORKERS}`,
       statusBefore.workers === WORKERS,
     );
     figure(
-      'p3_workers_drop_ms',
+      '[3] killed worker leaves the count after',
       workersDropMs,
       'ms',
       `<= ${WORKERS_DROP_TARGET_MS}`,
@@ -478,7 +496,7 @@ async function main(): Promise<number> {
     );
     const statusAfter = await queueStatus(api);
     figure(
-      'p3_workers_after',
+      '[3] live workers after',
       statusAfter.workers,
       'workers',
       `= ${WORKERS - 1}`,
@@ -510,13 +528,13 @@ async function main(): Promise<number> {
         `duplicates ${duplicated.length} (allowed: the ${inFlight.length} in flight at the kill), missing ${missing.length}`,
     );
     figure(
-      'p3_duplicates',
+      '[3] numbers sent twice',
       duplicated.length,
       'recipients',
       `<= ${inFlight.length}`,
       badDuplicates.length === 0,
     );
-    figure('p3_worst_excess', w3.excessWithSlack, 'requests', '<= 0', w3.holds);
+    figure('[3] worst window excess', w3.excessWithSlack, 'requests', '<= 0', w3.holds);
     if (missing.length) failures.push(`phase 3: never sent: ${missing.slice(0, 10).join(', ')}`);
     if (strangers.length)
       failures.push(`phase 3: unexpected numbers ${strangers.slice(0, 10).join(', ')}`);

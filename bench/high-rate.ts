@@ -448,21 +448,33 @@ async function main(): Promise<number> {
     );
 
     const ok1 = steadyRate >= RATE * MIN_RATIO;
-    figure('steady_rate', steadyRate, '/s', `>= ${RATE * MIN_RATIO}`, ok1);
-    figure('steady_rate_ratio', (steadyRate / RATE) * 100, '%', `>= ${MIN_RATIO * 100}`, ok1);
-    figure('worst_excess', worst.excessWithSlack, 'requests', '<= 0', worst.holds);
-    figure('drain_s', (last - first) / 1000, 's', null, null);
-    figure('worker_statements_per_sms', statements / sent, 'statements', null, null);
-    figure('db_transactions_per_sms', xacts / sent, 'transactions', null, null);
+    figure('steady rate', steadyRate, '/s', `>= ${RATE * MIN_RATIO}`, ok1);
     figure(
-      'tokens_per_granted_take',
+      'steady rate / configured',
+      (steadyRate / RATE) * 100,
+      '%',
+      `>= ${MIN_RATIO * 100}`,
+      ok1,
+    );
+    figure(
+      'worst window excess (every window)',
+      worst.excessWithSlack,
+      'requests',
+      '<= 0',
+      worst.holds,
+    );
+    figure('drain time', (last - first) / 1000, 's', null, null);
+    figure('worker statements per SMS', statements / sent, 'statements', null, null);
+    figure('database transactions per SMS', xacts / sent, 'transactions', null, null);
+    figure(
+      'tokens per granted take',
       granted / Math.max(1, (totals.take?.n ?? 0) - refused),
       'tokens',
       null,
       null,
     );
-    figure('rows_per_claim', claimed / Math.max(1, totals.claim?.n ?? 0), 'rows', null, null);
-    figure('machine_busy', machineBusy, '%', null, null);
+    figure('rows per claim', claimed / Math.max(1, totals.claim?.n ?? 0), 'rows', null, null);
+    figure('machine busy (CPU)', machineBusy, '%', null, null);
     if (!timedOut && (distinct !== N || sent !== N))
       failures.push(
         `gateway got ${sent} requests for ${distinct} numbers, expected ${N} once each`,

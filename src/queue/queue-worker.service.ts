@@ -156,10 +156,16 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         this.tokensHint = take.tokens;
         // A 429 answered while we waited: these tokens go unused, like the drained bucket's.
         if (this.clock.now() < this.holdUntil) break;
-        // If, by what this take says, neither the rate nor the lease would have limited that
-        // batch, the gateway can take more than one batch at a time: the next one is claimed
-        // now, so the database works on it while this one is sent, instead of after.
-        if (fullBatch && !this.ahead && !this.stop.signal.aborted && size < this.claimLimit()) {
+        // The bucket paid for the whole full batch at once and could pay for a bigger one: the
+        // rate does not limit this worker (a deep backlog at a high rate), so the next batch is
+        // claimed now, and the database works on it while this one is sent, instead of after.
+        if (
+          fullBatch &&
+          take.granted === claimed.length &&
+          size < this.claimLimit() &&
+          !this.ahead &&
+          !this.stop.signal.aborted
+        ) {
           this.ahead = this.claimNow(size);
           // Its failure surfaces when it is taken, in the loop's error handling.
           this.ahead.catch(() => undefined);
