@@ -15,9 +15,9 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { QUEUE_CONTROL_CHANNEL } from '../queue-control/queue-control.repository.js';
 import { QueueNotifier } from './queue-notifier.js';
-import { ClaimedRecipient, QueueRepository, SendResult } from './queue.repository.js';
+import { ClaimedRecipient, QueueRepository } from './queue.repository.js';
 import { ResultRecorder } from './result-recorder.js';
-import { failureOutcome, RetryPolicy } from './send-outcome.js';
+import { RecipientSender } from './recipient-sender.js';
 
 const ERROR_BACKOFF_MS = [500, 1000, 2000, 5000, 10000];
 /** A claim covers the tokens in hand plus what accrues while it is being sent. */
@@ -39,7 +39,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   private readonly recorder: ResultRecorder;
   private wakeUp?: () => void;
   /** The bucket's rate as last seen; sizes claims. Starts from the configured value. */
-  private readonly retryPolicy: RetryPolicy;
+  private readonly sender: RecipientSender;
   private rate: number;
   /** Tokens the bucket held after our last take. */
   private tokensHint: number;
@@ -61,13 +61,13 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     @Inject(SMS_GATEWAY) private readonly gateway: SmsGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    private readonly metrics: MetricsService,
+    metrics: MetricsService,
   ) {
-    this.retryPolicy = {
+    this.sender = new RecipientSender(gateway, metrics, {
       maxAttempts: config.smsMaxAttempts,
       baseMs: config.smsRetryBaseMs,
       maxMs: config.smsRetryMaxMs,
-    };
+    });
     this.rate = config.smsRatePerSec;
     this.tokensHint = config.smsBurstCapacity;
     this.recorder = new ResultRecorder(repo, this.workerId, (ms) => clock.sleep(ms));
@@ -245,37 +245,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   }
 
   private async send(r: ClaimedRecipient): Promise<void> {
-    const result: SendResult = {
-      id: r.id,
-      outcome: 'sent',
-      error: null,
-      response: null,
-      retryInMs: 0,
-    };
-    const started = performance.now();
-    let failure: unknown;
-    try {
-      const answer = await this.gateway.send(
-        { to: r.phone, text: r.content },
-        this.hardStop.signal,
-      );
-      result.response = `HTTP ${answer.status}: ${answer.body.slice(0, 200)}`;
-    } catch (err) {
-      failure = err;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    if (failure !== undefined) Object.assign(result, await this.failure(r, failure));
-    this.metrics.recordSend(result.outcome, this.gateway.name, seconds);
-    this.recorder.add(result);
-  }
-
-  private async failure(r: ClaimedRecipient, err: unknown): Promise<Partial<SendResult>> {
-    const { result, holdOffMs } = failureOutcome(
-      err,
-      r.attempts,
-      this.retryPolicy,
-      this.hardStop.signal.aborted,
-    );
+    const { result, holdOffMs } = await this.sender.send(r, this.hardStop.signal);
     if (holdOffMs !== undefined) {
       // 429: the gateway throttles all our traffic: this process stops at once, the others
       // when they find the shared bucket drained.
@@ -283,7 +253,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       this.holdUntil = Math.max(this.holdUntil, until);
       await this.limiter.drain(until).catch(() => undefined);
     }
-    return result;
+    this.recorder.add(result);
   }
 
   /**
