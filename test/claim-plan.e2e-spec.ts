@@ -122,6 +122,15 @@ describe('claim SQL plan on 100 000 recipients', () => {
     expect(usesIndex(plan, 'recipients_claim_idx').length).toBeGreaterThan(0);
   });
 
+  it('never scans recipients either for the largest batch a worker claims', async () => {
+    // QUEUE_CONCURRENCY's maximum; the size is in the SQL text, so each size is planned anew.
+    const rows: ExplainRow[] = await ds.query(`EXPLAIN (FORMAT JSON) ${claimSql(10_000)}`, PARAMS);
+    const plan = rootPlan(rows).Plan;
+    console.log(`claim plan for 10 000: ${outline(plan)}`);
+    expect(seqScansOn(plan, 'recipients')).toEqual([]);
+    expect(usesIndex(plan, 'recipients_claim_idx').length).toBeGreaterThan(0);
+  });
+
   it('keeps that plan after 20 executions, as the app runs it and as a prepared statement', async () => {
     // As the app runs it (pg's unnamed statements): adhoc first, then oldest job, in order.
     const claimed: { id: string; message_id: number; phone: string; attempts: number }[] = [];

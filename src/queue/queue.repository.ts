@@ -29,7 +29,8 @@ export interface SendResult {
  * first claim of a job moves it to 'sending'. The batch size is written into the SQL text
  * (not a parameter) so PostgreSQL never switches to a generic plan that scans the table.
  * The locked rows are updated by ctid, which no one else can change while the lock is held:
- * no index lookup per row.
+ * no index lookup per row. `ctid = ANY (array)` is always a TID scan; a join on ctid became a
+ * scan of the whole table from about 3 000 rows a claim.
  */
 export const claimSql = (n: number) => `
   WITH picked AS (
@@ -42,7 +43,7 @@ export const claimSql = (n: number) => `
   ), claimed AS (
     UPDATE recipients r SET status = 'sending', attempts = r.attempts + 1, lease_owner = $1,
       lease_expires_at = clock_timestamp() + $2 * interval '1 millisecond', updated_at = clock_timestamp()
-    FROM picked WHERE r.ctid = picked.ctid
+    WHERE r.ctid = ANY (ARRAY(SELECT ctid FROM picked))
     RETURNING r.id, r.message_id, r.phone, r.attempts, r.priority, r.ordinal
   ), started AS (
     UPDATE messages m SET job_status = 'sending', started_at = clock_timestamp()
