@@ -15,10 +15,9 @@
  *
  * Run: npm run bench:eta   (DATABASE_URL=postgres://... to use a server instead of embedded)
  */
-import { startApp, type AppProcess } from './lib/app-process.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
+import type { AppProcess } from './lib/app-process.js';
 import { runBench } from './lib/cleanup.js';
-import { FakeGateway } from './lib/fake-gateway.js';
+import { withSingleApp } from './lib/single-app.js';
 import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
 
 const RATE = 5;
@@ -105,207 +104,198 @@ async function main(): Promise<number> {
       `SMS_BURST_CAPACITY=${BURST}; target: |B's estimate at submission − B's last gateway arrival| ` +
       `<= max(${TOLERANCE_RATIO * 100} % of B's submission-to-completion time, ${TOLERANCE_MIN_MS / 1000} s)`,
   );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let app: AppProcess | undefined;
-  let appExit: number | null | undefined;
-  try {
-    db = await benchDatabase('eta');
-    gw = await FakeGateway.start();
-    app = await startApp(
-      {
-        DATABASE_URL: db.url,
-        SMS_PROVIDER: 'http',
-        SMS_BASE_URL: gw.url,
-        SMS_RATE_PER_SEC: String(RATE),
-        SMS_BURST_CAPACITY: String(BURST),
-      },
-      { label: 'app' },
-    );
-    await app.token();
-    // The app stamps estimates with Date.now(); arrivals use the performance clock.
-    const clockSkewMs = Date.now() - nowMs();
-    // Let the bucket be full, as the estimate assumes nothing else took tokens.
-    await sleep(((BURST / RATE) * 1000) | 0);
+  return withSingleApp(
+    'eta',
+    (db, gw) => ({
+      DATABASE_URL: db.url,
+      SMS_PROVIDER: 'http',
+      SMS_BASE_URL: gw.url,
+      SMS_RATE_PER_SEC: String(RATE),
+      SMS_BURST_CAPACITY: String(BURST),
+    }),
+    async ({ db, gw, app, stopApp }) => {
+      // The app stamps estimates with Date.now(); arrivals use the performance clock.
+      const clockSkewMs = Date.now() - nowMs();
+      // Let the bucket be full, as the estimate assumes nothing else took tokens.
+      await sleep(((BURST / RATE) * 1000) | 0);
 
-    const a = await submit(app, 'A', hkNumbers(0, N_A));
-    const b = await submit(app, 'B', hkNumbers(1_000, N_B));
-    const t0 = a.submittedAt;
-    for (const s of [a, b]) {
-      console.log(
-        `job ${s.name} (id ${s.job.id}, ${s.job.total} SMS) accepted in ${round(s.acceptedAt - s.submittedAt, 1)} ms ` +
-          `at t=${secs(s.submittedAt - t0)}: queue_position ${s.job.queue_position}, ` +
-          `estimated_complete_at ${s.job.estimated_complete_at} (t=${secs(s.estimate - t0)})`,
-      );
-    }
-
-    const jobs = [a, b];
-    const polls: Poll[] = [];
-    const total = N_A + N_B;
-    let nextPoll = nowMs();
-    let details = new Map<string, JobDetail>();
-    for (;;) {
-      const elapsed = nowMs() - t0;
-      if (elapsed > SEND_TIMEOUT_MS) {
-        throw new Error(
-          `only ${gw.requests.length}/${total} requests reached the gateway after ${secs(elapsed)}`,
+      const a = await submit(app, 'A', hkNumbers(0, N_A));
+      const b = await submit(app, 'B', hkNumbers(1_000, N_B));
+      const t0 = a.submittedAt;
+      for (const s of [a, b]) {
+        console.log(
+          `job ${s.name} (id ${s.job.id}, ${s.job.total} SMS) accepted in ${round(s.acceptedAt - s.submittedAt, 1)} ms ` +
+            `at t=${secs(s.submittedAt - t0)}: queue_position ${s.job.queue_position}, ` +
+            `estimated_complete_at ${s.job.estimated_complete_at} (t=${secs(s.estimate - t0)})`,
         );
       }
-      if (nowMs() >= nextPoll) {
-        nextPoll += POLL_EVERY_MS;
-        details = new Map();
-        for (const s of jobs) {
-          const at = nowMs();
-          const d = await jobDetail(app, s.job.id);
-          details.set(s.name, d);
-          const estimate = d.estimated_complete_at ? Date.parse(d.estimated_complete_at) : null;
-          polls.push({
-            job: s.name,
-            at,
-            status: d.job_status,
-            sent: d.success_count,
-            position: d.queue_position,
-            estimate,
-          });
+
+      const jobs = [a, b];
+      const polls: Poll[] = [];
+      const total = N_A + N_B;
+      let nextPoll = nowMs();
+      let details = new Map<string, JobDetail>();
+      for (;;) {
+        const elapsed = nowMs() - t0;
+        if (elapsed > SEND_TIMEOUT_MS) {
+          throw new Error(
+            `only ${gw.requests.length}/${total} requests reached the gateway after ${secs(elapsed)}`,
+          );
         }
-        console.log(
-          `t=${secs(nowMs() - t0)}: gateway ${gw.requests.length}/${total}; ` +
-            jobs
-              .map((s) => {
-                const p = polls.findLast((x) => x.job === s.name)!;
-                return (
-                  `${s.name} ${p.status} sent ${p.sent}/${s.numbers.length}` +
-                  (p.estimate === null ? '' : ` eta t=${secs(p.estimate - t0)}`)
-                );
-              })
-              .join('; '),
-        );
-        const allFinal = jobs.every((s) =>
-          FINAL_STATUSES.includes(details.get(s.name)!.job_status),
-        );
-        if (gw.requests.length >= total && allFinal) break;
+        if (nowMs() >= nextPoll) {
+          nextPoll += POLL_EVERY_MS;
+          details = new Map();
+          for (const s of jobs) {
+            const at = nowMs();
+            const d = await jobDetail(app, s.job.id);
+            details.set(s.name, d);
+            const estimate = d.estimated_complete_at ? Date.parse(d.estimated_complete_at) : null;
+            polls.push({
+              job: s.name,
+              at,
+              status: d.job_status,
+              sent: d.success_count,
+              position: d.queue_position,
+              estimate,
+            });
+          }
+          console.log(
+            `t=${secs(nowMs() - t0)}: gateway ${gw.requests.length}/${total}; ` +
+              jobs
+                .map((s) => {
+                  const p = polls.findLast((x) => x.job === s.name)!;
+                  return (
+                    `${s.name} ${p.status} sent ${p.sent}/${s.numbers.length}` +
+                    (p.estimate === null ? '' : ` eta t=${secs(p.estimate - t0)}`)
+                  );
+                })
+                .join('; '),
+          );
+          const allFinal = jobs.every((s) =>
+            FINAL_STATUSES.includes(details.get(s.name)!.job_status),
+          );
+          if (gw.requests.length >= total && allFinal) break;
+        }
+        await sleep(50);
       }
-      await sleep(50);
-    }
-    // Nothing more may arrive (no duplicates, no stray retries).
-    await sleep(1_000);
+      // Nothing more may arrive (no duplicates, no stray retries).
+      await sleep(1_000);
 
-    const failures: string[] = [];
-    const results = jobs.map((s) => {
-      const mine = new Set(s.numbers);
-      const arrivals = gw!.requests.filter((r) => mine.has(r.to)).map((r) => r.at);
-      const lastAt = Math.max(...arrivals);
-      const firstAt = Math.min(...arrivals);
-      const actualMs = lastAt - s.submittedAt;
-      const errorMs = s.estimate - lastAt;
-      const toleranceMs = Math.max(TOLERANCE_RATIO * actualMs, TOLERANCE_MIN_MS);
-      return { s, arrivals, firstAt, lastAt, actualMs, errorMs, toleranceMs };
-    });
+      const failures: string[] = [];
+      const results = jobs.map((s) => {
+        const mine = new Set(s.numbers);
+        const arrivals = gw!.requests.filter((r) => mine.has(r.to)).map((r) => r.at);
+        const lastAt = Math.max(...arrivals);
+        const firstAt = Math.min(...arrivals);
+        const actualMs = lastAt - s.submittedAt;
+        const errorMs = s.estimate - lastAt;
+        const toleranceMs = Math.max(TOLERANCE_RATIO * actualMs, TOLERANCE_MIN_MS);
+        return { s, arrivals, firstAt, lastAt, actualMs, errorMs, toleranceMs };
+      });
 
-    console.log('');
-    for (const r of results) {
-      console.log(
-        `job ${r.s.name}: first SMS at t=${secs(r.firstAt - t0)}, last at t=${secs(r.lastAt - t0)} ` +
-          `(${secs(r.actualMs)} after its submission); estimate at submission t=${secs(r.s.estimate - t0)}: ` +
-          `error ${signed(r.errorMs)} = ${round((r.errorMs / r.actualMs) * 100, 1)} % ` +
-          `(tolerance ±${secs(r.toleranceMs)})` +
-          (r.s.name === 'B' ? '' : ' — information only'),
-      );
-    }
-    console.log(`\nestimates from GET /api/sms/:id every ${POLL_EVERY_MS / 1000} s (information):`);
-    const pollErrors: Record<string, number[]> = {};
-    for (const r of results) {
-      const mine = polls.filter((p) => p.job === r.s.name && p.estimate !== null);
-      pollErrors[r.s.name] = mine.map((p) => p.estimate! - r.lastAt);
-      for (const p of mine) {
+      console.log('');
+      for (const r of results) {
         console.log(
-          `  ${r.s.name} at t=${secs(p.at - t0)} (${p.status}, sent ${p.sent}, position ${p.position}): ` +
-            `eta t=${secs(p.estimate! - t0)}, error ${signed(p.estimate! - r.lastAt)}`,
+          `job ${r.s.name}: first SMS at t=${secs(r.firstAt - t0)}, last at t=${secs(r.lastAt - t0)} ` +
+            `(${secs(r.actualMs)} after its submission); estimate at submission t=${secs(r.s.estimate - t0)}: ` +
+            `error ${signed(r.errorMs)} = ${round((r.errorMs / r.actualMs) * 100, 1)} % ` +
+            `(tolerance ±${secs(r.toleranceMs)})` +
+            (r.s.name === 'B' ? '' : ' — information only'),
         );
       }
-    }
-    const worstPoll = (name: string) =>
-      pollErrors[name].length ? Math.max(...pollErrors[name].map(Math.abs)) : null;
-
-    const [ra, rb] = results;
-    if (!(Math.abs(rb.errorMs) <= rb.toleranceMs)) {
-      failures.push(
-        `B's estimate at submission is off by ${signed(rb.errorMs)}, beyond ±${secs(rb.toleranceMs)}`,
-      );
-    }
-    // A clean run: every SMS reached the gateway exactly once, both jobs completed.
-    const perNumber = new Map<string, number>();
-    for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-    const expected = [...a.numbers, ...b.numbers];
-    const missing = expected.filter((n) => !perNumber.has(n));
-    const repeated = [...perNumber].filter(([, c]) => c > 1);
-    if (gw.requests.length !== total)
-      failures.push(`gateway got ${gw.requests.length} requests, expected ${total}`);
-    if (missing.length) failures.push(`never sent: ${missing.join(', ')}`);
-    if (repeated.length)
-      failures.push(`sent more than once: ${repeated.map(([n, c]) => `${n}×${c}`).join(', ')}`);
-    for (const s of jobs) {
-      const d = await jobDetail(app, s.job.id);
-      if (d.job_status !== 'completed' || d.success_count !== s.numbers.length)
-        failures.push(`job ${s.name} ended ${d.job_status} with ${d.success_count} sent`);
-    }
-    if (a.job.queue_position !== 1 || b.job.queue_position !== 2)
       console.log(
-        `note: queue positions at submission were A ${a.job.queue_position}, B ${b.job.queue_position} ` +
-          `(A may already have been sending)`,
+        `\nestimates from GET /api/sms/:id every ${POLL_EVERY_MS / 1000} s (information):`,
       );
+      const pollErrors: Record<string, number[]> = {};
+      for (const r of results) {
+        const mine = polls.filter((p) => p.job === r.s.name && p.estimate !== null);
+        pollErrors[r.s.name] = mine.map((p) => p.estimate! - r.lastAt);
+        for (const p of mine) {
+          console.log(
+            `  ${r.s.name} at t=${secs(p.at - t0)} (${p.status}, sent ${p.sent}, position ${p.position}): ` +
+              `eta t=${secs(p.estimate! - t0)}, error ${signed(p.estimate! - r.lastAt)}`,
+          );
+        }
+      }
+      const worstPoll = (name: string) =>
+        pollErrors[name].length ? Math.max(...pollErrors[name].map(Math.abs)) : null;
 
-    appExit = await app.stop();
-    if (appExit !== 0) console.warn(`warning: the app exited with code ${appExit} after SIGTERM`);
+      const [ra, rb] = results;
+      if (!(Math.abs(rb.errorMs) <= rb.toleranceMs)) {
+        failures.push(
+          `B's estimate at submission is off by ${signed(rb.errorMs)}, beyond ±${secs(rb.toleranceMs)}`,
+        );
+      }
+      // A clean run: every SMS reached the gateway exactly once, both jobs completed.
+      const perNumber = new Map<string, number>();
+      for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
+      const expected = [...a.numbers, ...b.numbers];
+      const missing = expected.filter((n) => !perNumber.has(n));
+      const repeated = [...perNumber].filter(([, c]) => c > 1);
+      if (gw.requests.length !== total)
+        failures.push(`gateway got ${gw.requests.length} requests, expected ${total}`);
+      if (missing.length) failures.push(`never sent: ${missing.join(', ')}`);
+      if (repeated.length)
+        failures.push(`sent more than once: ${repeated.map(([n, c]) => `${n}×${c}`).join(', ')}`);
+      for (const s of jobs) {
+        const d = await jobDetail(app, s.job.id);
+        if (d.job_status !== 'completed' || d.success_count !== s.numbers.length)
+          failures.push(`job ${s.name} ended ${d.job_status} with ${d.success_count} sent`);
+      }
+      if (a.job.queue_position !== 1 || b.job.queue_position !== 2)
+        console.log(
+          `note: queue positions at submission were A ${a.job.queue_position}, B ${b.job.queue_position} ` +
+            `(A may already have been sending)`,
+        );
 
-    console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
-    if (failures.length) app.dumpOutput('a check failed');
-    const jobSummary = (r: (typeof results)[number]) => ({
-      id: r.s.job.id,
-      sms: r.s.numbers.length,
-      queue_position: r.s.job.queue_position,
-      estimate_s: round((r.s.estimate - r.s.submittedAt) / 1000, 3),
-      actual_s: round(r.actualMs / 1000, 3),
-      error_s: round(r.errorMs / 1000, 3),
-      error_pct: round((r.errorMs / r.actualMs) * 100, 1),
-      tolerance_s: round(r.toleranceMs / 1000, 3),
-      poll_errors_s: pollErrors[r.s.name].map((e) => round(e / 1000, 3)),
-      worst_poll_error_s:
-        worstPoll(r.s.name) === null ? null : round(worstPoll(r.s.name)! / 1000, 3),
-    });
-    console.log(
-      JSON.stringify({
-        bench: 'eta',
-        database: db.server,
-        rate: RATE,
-        burst: BURST,
-        clock_skew_ms: round(clockSkewMs, 1),
-        a: jobSummary(ra),
-        b: jobSummary(rb),
-        app_exit_code: appExit,
-        ok: failures.length === 0,
-        failures,
-        figures: [
-          { name: 'job A ETA error at submission', value: round(ra.errorMs / 1000, 3), unit: 's' },
-          {
-            name: 'job B ETA error at submission',
-            value: round(rb.errorMs / 1000, 3),
-            unit: 's',
-            target: `|error| ≤ ${round(rb.toleranceMs / 1000, 3)}`,
-            ok: Math.abs(rb.errorMs) <= rb.toleranceMs,
-          },
-        ],
-      }),
-    );
-    return failures.length ? 1 : 0;
-  } catch (err) {
-    app?.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    if (app && appExit === undefined) await app.stop();
-    await gw?.stop();
-    await db?.drop();
-  }
+      const appExit = await stopApp();
+
+      console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
+      if (failures.length) app.dumpOutput('a check failed');
+      const jobSummary = (r: (typeof results)[number]) => ({
+        id: r.s.job.id,
+        sms: r.s.numbers.length,
+        queue_position: r.s.job.queue_position,
+        estimate_s: round((r.s.estimate - r.s.submittedAt) / 1000, 3),
+        actual_s: round(r.actualMs / 1000, 3),
+        error_s: round(r.errorMs / 1000, 3),
+        error_pct: round((r.errorMs / r.actualMs) * 100, 1),
+        tolerance_s: round(r.toleranceMs / 1000, 3),
+        poll_errors_s: pollErrors[r.s.name].map((e) => round(e / 1000, 3)),
+        worst_poll_error_s:
+          worstPoll(r.s.name) === null ? null : round(worstPoll(r.s.name)! / 1000, 3),
+      });
+      console.log(
+        JSON.stringify({
+          bench: 'eta',
+          database: db.server,
+          rate: RATE,
+          burst: BURST,
+          clock_skew_ms: round(clockSkewMs, 1),
+          a: jobSummary(ra),
+          b: jobSummary(rb),
+          app_exit_code: appExit,
+          ok: failures.length === 0,
+          failures,
+          figures: [
+            {
+              name: 'job A ETA error at submission',
+              value: round(ra.errorMs / 1000, 3),
+              unit: 's',
+            },
+            {
+              name: 'job B ETA error at submission',
+              value: round(rb.errorMs / 1000, 3),
+              unit: 's',
+              target: `|error| ≤ ${round(rb.toleranceMs / 1000, 3)}`,
+              ok: Math.abs(rb.errorMs) <= rb.toleranceMs,
+            },
+          ],
+        }),
+      );
+      return failures.length ? 1 : 0;
+    },
+  );
 }
 
 runBench(main);

@@ -11,10 +11,9 @@
  * Run: npm run bench:ingest10k   (DATABASE_URL=postgres://... to use a server instead)
  */
 import pg from 'pg';
-import { startApp, type AppProcess } from './lib/app-process.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
+import type { AppProcess } from './lib/app-process.js';
 import { runBench } from './lib/cleanup.js';
-import { FakeGateway } from './lib/fake-gateway.js';
+import { withSingleApp } from './lib/single-app.js';
 import { hkNumbers, median, nowMs, round } from './lib/util.js';
 
 const WARMUP = 1_000;
@@ -51,91 +50,82 @@ async function main(): Promise<number> {
     `ingest-10k: POST /api/sms/send-bulk, 1 warm-up of ${WARMUP} then ${RUNS} runs of ${SIZE} ` +
       `recipients; target median < ${TARGET_MEDIAN_MS} ms (QUEUE_ROLE=api)`,
   );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let app: AppProcess | undefined;
-  let appExit: number | null | undefined;
-  try {
-    db = await benchDatabase('ingest');
-    gw = await FakeGateway.start();
-    app = await startApp(
-      { DATABASE_URL: db.url, QUEUE_ROLE: 'api', SMS_PROVIDER: 'http', SMS_BASE_URL: gw.url },
-      { label: 'app' },
-    );
-    await app.token();
-
-    const warm = await post(app, 0, WARMUP);
-    console.log(`warm-up: ${WARMUP} recipients → 202 in ${round(warm.ms, 1)} ms (job ${warm.id})`);
-    const times: number[] = [];
-    for (let run = 1; run <= RUNS; run++) {
-      const r = await post(app, run, SIZE);
-      times.push(r.ms);
+  return withSingleApp(
+    'ingest',
+    (db, gw) => ({
+      DATABASE_URL: db.url,
+      QUEUE_ROLE: 'api',
+      SMS_PROVIDER: 'http',
+      SMS_BASE_URL: gw.url,
+    }),
+    async ({ db, gw, app, stopApp }) => {
+      const warm = await post(app, 0, WARMUP);
       console.log(
-        `run ${run}/${RUNS}: ${SIZE} recipients (${r.kb} KiB body) → 202 in ${round(r.ms, 1)} ms (job ${r.id})`,
+        `warm-up: ${WARMUP} recipients → 202 in ${round(warm.ms, 1)} ms (job ${warm.id})`,
       );
-    }
-    const med = median(times);
+      const times: number[] = [];
+      for (let run = 1; run <= RUNS; run++) {
+        const r = await post(app, run, SIZE);
+        times.push(r.ms);
+        console.log(
+          `run ${run}/${RUNS}: ${SIZE} recipients (${r.kb} KiB body) → 202 in ${round(r.ms, 1)} ms (job ${r.id})`,
+        );
+      }
+      const med = median(times);
 
-    // The 202 means committed: every recipient must be in the database.
-    const c = new pg.Client({ connectionString: db.url });
-    await c.connect();
-    let stored: number;
-    try {
-      stored = Number((await c.query('SELECT count(*) AS n FROM recipients')).rows[0].n);
-    } finally {
-      await c.end();
-    }
-    const expected = WARMUP + RUNS * SIZE;
+      // The 202 means committed: every recipient must be in the database.
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      let stored: number;
+      try {
+        stored = Number((await c.query('SELECT count(*) AS n FROM recipients')).rows[0].n);
+      } finally {
+        await c.end();
+      }
+      const expected = WARMUP + RUNS * SIZE;
 
-    const failures: string[] = [];
-    if (med >= TARGET_MEDIAN_MS) {
-      failures.push(`median ${round(med, 1)} ms is not below ${TARGET_MEDIAN_MS} ms`);
-    }
-    if (stored !== expected) failures.push(`${stored} recipients stored, expected ${expected}`);
-    if (gw.requests.length) failures.push(`QUEUE_ROLE=api sent ${gw.requests.length} SMS`);
+      const failures: string[] = [];
+      if (med >= TARGET_MEDIAN_MS) {
+        failures.push(`median ${round(med, 1)} ms is not below ${TARGET_MEDIAN_MS} ms`);
+      }
+      if (stored !== expected) failures.push(`${stored} recipients stored, expected ${expected}`);
+      if (gw.requests.length) failures.push(`QUEUE_ROLE=api sent ${gw.requests.length} SMS`);
 
-    appExit = await app.stop();
-    if (appExit !== 0) console.warn(`warning: the app exited with code ${appExit} after SIGTERM`);
+      const appExit = await stopApp();
 
-    console.log(
-      `\nmedian ${round(med, 1)} ms (min ${round(Math.min(...times), 1)}, max ${round(Math.max(...times), 1)}); ` +
-        `target < ${TARGET_MEDIAN_MS} ms; ${stored}/${expected} recipients stored`,
-    );
-    console.log(failures.length ? `FAILED:\n- ${failures.join('\n- ')}` : 'PASS');
-    if (failures.length) app.dumpOutput('a check failed');
-    console.log(
-      JSON.stringify({
-        bench: 'ingest-10k',
-        database: db.server,
-        size: SIZE,
-        warmup_ms: round(warm.ms, 1),
-        runs_ms: times.map((t) => round(t, 1)),
-        median_ms: round(med, 1),
-        target_ms: TARGET_MEDIAN_MS,
-        stored,
-        app_exit_code: appExit,
-        ok: failures.length === 0,
-        failures,
-        figures: [
-          {
-            name: '10 000 recipients, median',
-            value: round(med, 1),
-            unit: 'ms',
-            target: `< ${TARGET_MEDIAN_MS}`,
-            ok: med < TARGET_MEDIAN_MS,
-          },
-        ],
-      }),
-    );
-    return failures.length ? 1 : 0;
-  } catch (err) {
-    app?.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    if (app && appExit === undefined) await app.stop();
-    await gw?.stop();
-    await db?.drop();
-  }
+      console.log(
+        `\nmedian ${round(med, 1)} ms (min ${round(Math.min(...times), 1)}, max ${round(Math.max(...times), 1)}); ` +
+          `target < ${TARGET_MEDIAN_MS} ms; ${stored}/${expected} recipients stored`,
+      );
+      console.log(failures.length ? `FAILED:\n- ${failures.join('\n- ')}` : 'PASS');
+      if (failures.length) app.dumpOutput('a check failed');
+      console.log(
+        JSON.stringify({
+          bench: 'ingest-10k',
+          database: db.server,
+          size: SIZE,
+          warmup_ms: round(warm.ms, 1),
+          runs_ms: times.map((t) => round(t, 1)),
+          median_ms: round(med, 1),
+          target_ms: TARGET_MEDIAN_MS,
+          stored,
+          app_exit_code: appExit,
+          ok: failures.length === 0,
+          failures,
+          figures: [
+            {
+              name: '10 000 recipients, median',
+              value: round(med, 1),
+              unit: 'ms',
+              target: `< ${TARGET_MEDIAN_MS}`,
+              ok: med < TARGET_MEDIAN_MS,
+            },
+          ],
+        }),
+      );
+      return failures.length ? 1 : 0;
+    },
+  );
 }
 
 runBench(main);

@@ -15,10 +15,9 @@
  * when its token was taken, when it was claimed, when fetch was called and when it arrived.
  */
 import { fileURLToPath } from 'node:url';
-import { startApp, type AppProcess } from './lib/app-process.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
+import type { AppProcess } from './lib/app-process.js';
 import { runBench } from './lib/cleanup.js';
-import { FakeGateway } from './lib/fake-gateway.js';
+import { verdict, withSingleApp } from './lib/single-app.js';
 import { achievedRate, worstWindow } from './lib/rate-check.js';
 import { joinTrace, parseTrace, traceReport } from './lib/trace-analysis.js';
 import { hkNumbers, median, nowMs, round, sleep } from './lib/util.js';
@@ -60,231 +59,217 @@ async function main(): Promise<number> {
       `QUEUE_CONCURRENCY=${CONCURRENCY}; bound: count <= ${BURST} + ${RATE} * t in every window ` +
       `(${SLACK_MS} ms slack); achieved rate >= ${MIN_RATE_RATIO * 100} %`,
   );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let app: AppProcess | undefined;
   const failures: string[] = [];
-  let appExit: number | null | undefined;
-  try {
-    db = await benchDatabase('rate');
-    gw = await FakeGateway.start();
-    app = await startApp(
-      {
-        DATABASE_URL: db.url,
-        SMS_PROVIDER: 'http',
-        SMS_BASE_URL: gw.url,
-        SMS_RATE_PER_SEC: String(RATE),
-        SMS_BURST_CAPACITY: String(BURST),
-        QUEUE_CONCURRENCY: String(CONCURRENCY),
-        ...(TRACE
-          ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${TRACE_PRELOAD}`.trim() }
-          : {}),
-      },
-      { label: 'app' },
-    );
-    await app.token();
-
-    const numbers = hkNumbers(0, N);
-    const submitted = nowMs();
-    const accepted = await app.api('POST', '/api/sms/send-bulk', {
-      recipients: numbers,
-      content: 'smspanel rate-precision bench',
-    });
-    const acceptedAt = nowMs();
-    if (accepted.status !== 202) {
-      throw new Error(`send-bulk: HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`);
-    }
-    const job = accepted.body.data as { id: number; total: number; estimated_complete_at: string };
-    console.log(
-      `job ${job.id} accepted in ${round(acceptedAt - submitted, 1)} ms: total ${job.total}, ` +
-        `estimated_complete_at ${job.estimated_complete_at}`,
-    );
-    if (job.total !== N) failures.push(`send-bulk total ${job.total}, expected ${N}`);
-
-    // Progress until the gateway has seen N requests.
-    let lastProgress = nowMs();
-    while (gw.requests.length < N) {
-      const elapsed = nowMs() - submitted;
-      if (elapsed > SEND_TIMEOUT_MS) {
-        const d = await jobDetail(app, job.id).catch(() => undefined);
-        throw new Error(
-          `only ${gw.requests.length}/${N} requests reached the gateway after ${round(elapsed / 1000, 1)} s` +
-            (d ? ` (job ${d.job_status}, sent ${d.success_count}, failed ${d.failed_count})` : ''),
-        );
+  return withSingleApp(
+    'rate',
+    (db, gw) => ({
+      DATABASE_URL: db.url,
+      SMS_PROVIDER: 'http',
+      SMS_BASE_URL: gw.url,
+      SMS_RATE_PER_SEC: String(RATE),
+      SMS_BURST_CAPACITY: String(BURST),
+      QUEUE_CONCURRENCY: String(CONCURRENCY),
+      ...(TRACE
+        ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${TRACE_PRELOAD}`.trim() }
+        : {}),
+    }),
+    async ({ db, gw, app, stopApp }) => {
+      const numbers = hkNumbers(0, N);
+      const submitted = nowMs();
+      const accepted = await app.api('POST', '/api/sms/send-bulk', {
+        recipients: numbers,
+        content: 'smspanel rate-precision bench',
+      });
+      const acceptedAt = nowMs();
+      if (accepted.status !== 202) {
+        throw new Error(`send-bulk: HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`);
       }
-      if (nowMs() - lastProgress >= PROGRESS_EVERY_MS) {
-        lastProgress = nowMs();
-        const d = await jobDetail(app, job.id);
-        const got = gw.requests.length;
-        const first = gw.requests[0]?.at;
-        const rate =
-          first && got > BURST
-            ? achievedRate(
-                gw.requests.map((r) => r.at),
-                BURST,
-              )
-            : null;
-        console.log(
-          `sent ${got}/${N} after ${round(elapsed / 1000, 1)} s` +
-            ` (job ${d.job_status}, recorded sent ${d.success_count}, rate so far ${rate === null ? '-' : round(rate, 3)}/s)`,
-        );
-      }
-      await sleep(100);
-    }
-    const allSentAt = nowMs();
-    console.log(`sent ${N}/${N} after ${round((allSentAt - submitted) / 1000, 1)} s`);
-
-    // The job must reach a final state once the results are recorded.
-    let detail = await jobDetail(app, job.id);
-    while (!FINAL_STATUSES.includes(detail.job_status) && nowMs() - allSentAt < 15_000) {
-      await sleep(100);
-      detail = await jobDetail(app, job.id);
-    }
-    // Nothing more may arrive (no duplicates, no stray retries).
-    await sleep(1_000);
-
-    const arrivals = gw.requests.map((r) => r.at);
-    const worst = worstWindow(arrivals, RATE, BURST, SLACK_MS);
-    const rate = achievedRate(arrivals, BURST) ?? 0;
-    const sorted = [...arrivals].sort((a, b) => a - b);
-    const first = sorted[0];
-    const rel = sorted.map((t) => Math.round(t - first));
-    const gaps = sorted.slice(BURST).map((t, k) => t - sorted[BURST - 1 + k]);
-    const perNumber = new Map<string, number>();
-    for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-    const missing = numbers.filter((n) => !perNumber.has(n));
-    const repeated = [...perNumber].filter(([, c]) => c > 1);
-    const strangers = [...perNumber.keys()].filter((n) => !numbers.includes(n));
-
-    console.log(`\narrivals, ms after the first: ${rel.join(' ')}`);
-    console.log(
-      `first request ${round(first - submitted, 1)} ms after submission; last ${round((sorted.at(-1)! - first) / 1000, 3)} s after the first`,
-    );
-    console.log(
-      `gaps after the burst (ms): min ${round(Math.min(...gaps), 1)}, median ${round(median(gaps), 1)}, max ${round(Math.max(...gaps), 1)}`,
-    );
-    // Paced request k (0-based, k >= burst) cannot arrive before T + (k - burst + 1) / rate,
-    // T being when the burst's tokens were taken: min(a_k - schedule_k) is the latest possible
-    // T. How late the burst arrived after it, and how much the paced offsets vary, say how
-    // much of a broken bound is request latency varying between the two ends of a window.
-    const offsets = sorted.slice(BURST).map((t, k) => t - first - ((k + 1) * 1000) / RATE);
-    const latestTokenTime = Math.min(0, ...offsets);
-    console.log(
-      `implied by the paced arrivals: the first request arrived >= ${round(-latestTokenTime, 1)} ms ` +
-        `after its token could have been taken; paced requests vary by ` +
-        `${round(Math.max(...offsets) - Math.min(...offsets), 1)} ms around the 1/rate grid`,
-    );
-    const w = worst.window!;
-    console.log(
-      `worst window: requests #${w.i + 1}..#${w.j + 1} = ${w.count} in ${round(w.spanMs, 1)} ms, ` +
-        `bound ${BURST} + ${RATE} × ${round(w.spanMs / 1000, 4)} s = ${round(w.bound, 4)}; ` +
-        `excess ${round(worst.excess, 4)} (${round(worst.excessWithSlack, 4)} with ${SLACK_MS} ms slack) → ` +
-        (worst.holds ? 'bound holds' : 'BOUND BROKEN'),
-    );
-    console.log(
-      `achieved rate (n - burst) / (last - first): ${round(rate, 4)}/s = ${round((rate / RATE) * 100, 2)} % of ${RATE}/s` +
-        ` (min ${MIN_RATE_RATIO * 100} %)`,
-    );
-    const eta = job.estimated_complete_at ? Date.parse(job.estimated_complete_at) : NaN;
-    const done = detail.completed_at ? Date.parse(detail.completed_at) : NaN;
-    if (Number.isFinite(eta) && Number.isFinite(done)) {
+      const job = accepted.body.data as {
+        id: number;
+        total: number;
+        estimated_complete_at: string;
+      };
       console.log(
-        `estimate at submission vs completion: ${round((eta - done) / 1000, 2)} s ` +
-          `(${round(((eta - done) / (done - submitted)) * 100, 1)} % of the job's duration; information only)`,
+        `job ${job.id} accepted in ${round(acceptedAt - submitted, 1)} ms: total ${job.total}, ` +
+          `estimated_complete_at ${job.estimated_complete_at}`,
       );
-    }
-    console.log(
-      `job ${job.id}: ${detail.job_status}, recipients ${detail.recipient_count}, sent ${detail.success_count}, ` +
-        `failed ${detail.failed_count}, pending ${detail.pending_count}, cancelled ${detail.cancelled_count}`,
-    );
+      if (job.total !== N) failures.push(`send-bulk total ${job.total}, expected ${N}`);
 
-    if (TRACE) {
-      const traced = joinTrace(parseTrace(app.output()), gw.requests);
-      for (const line of traceReport(traced, RATE, BURST, SLACK_MS, worst.window))
-        console.log(line);
-    }
+      // Progress until the gateway has seen N requests.
+      let lastProgress = nowMs();
+      while (gw.requests.length < N) {
+        const elapsed = nowMs() - submitted;
+        if (elapsed > SEND_TIMEOUT_MS) {
+          const d = await jobDetail(app, job.id).catch(() => undefined);
+          throw new Error(
+            `only ${gw.requests.length}/${N} requests reached the gateway after ${round(elapsed / 1000, 1)} s` +
+              (d
+                ? ` (job ${d.job_status}, sent ${d.success_count}, failed ${d.failed_count})`
+                : ''),
+          );
+        }
+        if (nowMs() - lastProgress >= PROGRESS_EVERY_MS) {
+          lastProgress = nowMs();
+          const d = await jobDetail(app, job.id);
+          const got = gw.requests.length;
+          const first = gw.requests[0]?.at;
+          const rate =
+            first && got > BURST
+              ? achievedRate(
+                  gw.requests.map((r) => r.at),
+                  BURST,
+                )
+              : null;
+          console.log(
+            `sent ${got}/${N} after ${round(elapsed / 1000, 1)} s` +
+              ` (job ${d.job_status}, recorded sent ${d.success_count}, rate so far ${rate === null ? '-' : round(rate, 3)}/s)`,
+          );
+        }
+        await sleep(100);
+      }
+      const allSentAt = nowMs();
+      console.log(`sent ${N}/${N} after ${round((allSentAt - submitted) / 1000, 1)} s`);
 
-    if (!worst.holds) {
-      failures.push(
-        `rate bound broken: ${w.count} requests in ${round(w.spanMs, 1)} ms (bound ${round(w.bound, 3)}, ` +
-          `excess ${round(worst.excessWithSlack, 4)} beyond ${SLACK_MS} ms slack)`,
+      // The job must reach a final state once the results are recorded.
+      let detail = await jobDetail(app, job.id);
+      while (!FINAL_STATUSES.includes(detail.job_status) && nowMs() - allSentAt < 15_000) {
+        await sleep(100);
+        detail = await jobDetail(app, job.id);
+      }
+      // Nothing more may arrive (no duplicates, no stray retries).
+      await sleep(1_000);
+
+      const arrivals = gw.requests.map((r) => r.at);
+      const worst = worstWindow(arrivals, RATE, BURST, SLACK_MS);
+      const rate = achievedRate(arrivals, BURST) ?? 0;
+      const sorted = [...arrivals].sort((a, b) => a - b);
+      const first = sorted[0];
+      const rel = sorted.map((t) => Math.round(t - first));
+      const gaps = sorted.slice(BURST).map((t, k) => t - sorted[BURST - 1 + k]);
+      const perNumber = new Map<string, number>();
+      for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
+      const missing = numbers.filter((n) => !perNumber.has(n));
+      const repeated = [...perNumber].filter(([, c]) => c > 1);
+      const strangers = [...perNumber.keys()].filter((n) => !numbers.includes(n));
+
+      console.log(`\narrivals, ms after the first: ${rel.join(' ')}`);
+      console.log(
+        `first request ${round(first - submitted, 1)} ms after submission; last ${round((sorted.at(-1)! - first) / 1000, 3)} s after the first`,
       );
-    }
-    if (rate < RATE * MIN_RATE_RATIO) {
-      failures.push(
-        `achieved rate ${round(rate, 4)}/s is below ${MIN_RATE_RATIO * 100} % of ${RATE}/s`,
+      console.log(
+        `gaps after the burst (ms): min ${round(Math.min(...gaps), 1)}, median ${round(median(gaps), 1)}, max ${round(Math.max(...gaps), 1)}`,
       );
-    }
-    if (gw.requests.length !== N)
-      failures.push(`gateway got ${gw.requests.length} requests, expected ${N}`);
-    if (missing.length) failures.push(`never sent: ${missing.join(', ')}`);
-    if (repeated.length)
-      failures.push(`sent more than once: ${repeated.map(([n, c]) => `${n}×${c}`).join(', ')}`);
-    if (strangers.length) failures.push(`unexpected numbers: ${strangers.join(', ')}`);
-    const counted =
-      detail.success_count + detail.failed_count + detail.pending_count + detail.cancelled_count;
-    if (detail.job_status !== 'completed')
-      failures.push(`job ended '${detail.job_status}', expected 'completed'`);
-    if (detail.recipient_count !== N || detail.success_count !== N || counted !== N) {
-      failures.push(
-        `job counts: recipients ${detail.recipient_count}, sent ${detail.success_count}, failed ${detail.failed_count}, ` +
-          `pending ${detail.pending_count}, cancelled ${detail.cancelled_count} (expected ${N} sent of ${N})`,
+      // Paced request k (0-based, k >= burst) cannot arrive before T + (k - burst + 1) / rate,
+      // T being when the burst's tokens were taken: min(a_k - schedule_k) is the latest possible
+      // T. How late the burst arrived after it, and how much the paced offsets vary, say how
+      // much of a broken bound is request latency varying between the two ends of a window.
+      const offsets = sorted.slice(BURST).map((t, k) => t - first - ((k + 1) * 1000) / RATE);
+      const latestTokenTime = Math.min(0, ...offsets);
+      console.log(
+        `implied by the paced arrivals: the first request arrived >= ${round(-latestTokenTime, 1)} ms ` +
+          `after its token could have been taken; paced requests vary by ` +
+          `${round(Math.max(...offsets) - Math.min(...offsets), 1)} ms around the 1/rate grid`,
       );
-    }
+      const w = worst.window!;
+      console.log(
+        `worst window: requests #${w.i + 1}..#${w.j + 1} = ${w.count} in ${round(w.spanMs, 1)} ms, ` +
+          `bound ${BURST} + ${RATE} × ${round(w.spanMs / 1000, 4)} s = ${round(w.bound, 4)}; ` +
+          `excess ${round(worst.excess, 4)} (${round(worst.excessWithSlack, 4)} with ${SLACK_MS} ms slack) → ` +
+          (worst.holds ? 'bound holds' : 'BOUND BROKEN'),
+      );
+      console.log(
+        `achieved rate (n - burst) / (last - first): ${round(rate, 4)}/s = ${round((rate / RATE) * 100, 2)} % of ${RATE}/s` +
+          ` (min ${MIN_RATE_RATIO * 100} %)`,
+      );
+      const eta = job.estimated_complete_at ? Date.parse(job.estimated_complete_at) : NaN;
+      const done = detail.completed_at ? Date.parse(detail.completed_at) : NaN;
+      if (Number.isFinite(eta) && Number.isFinite(done)) {
+        console.log(
+          `estimate at submission vs completion: ${round((eta - done) / 1000, 2)} s ` +
+            `(${round(((eta - done) / (done - submitted)) * 100, 1)} % of the job's duration; information only)`,
+        );
+      }
+      console.log(
+        `job ${job.id}: ${detail.job_status}, recipients ${detail.recipient_count}, sent ${detail.success_count}, ` +
+          `failed ${detail.failed_count}, pending ${detail.pending_count}, cancelled ${detail.cancelled_count}`,
+      );
 
-    appExit = await app.stop();
-    if (appExit !== 0)
-      console.warn(`warning: the app exited with code ${appExit} after SIGTERM (expected 0)`);
+      if (TRACE) {
+        const traced = joinTrace(parseTrace(app.output()), gw.requests);
+        for (const line of traceReport(traced, RATE, BURST, SLACK_MS, worst.window))
+          console.log(line);
+      }
 
-    const summary = {
-      bench: 'rate-precision',
-      database: db.server,
-      n: N,
-      rate: RATE,
-      burst: BURST,
-      concurrency: CONCURRENCY,
-      worst_excess: round(worst.excess, 4),
-      worst_excess_with_slack: round(worst.excessWithSlack, 4),
-      worst_window: { count: w.count, span_ms: round(w.spanMs, 1), bound: round(w.bound, 4) },
-      achieved_rate: round(rate, 4),
-      achieved_ratio: round(rate / RATE, 4),
-      first_request_ms: round(first - submitted, 1),
-      burst_lateness_ms: round(-latestTokenTime, 1),
-      duration_s: round((sorted.at(-1)! - first) / 1000, 3),
-      gateway_requests: gw.requests.length,
-      job_status: detail.job_status,
-      app_exit_code: appExit,
-      ok: failures.length === 0,
-      failures,
-      figures: [
-        {
-          name: 'worst window excess (with slack)',
-          value: round(worst.excessWithSlack, 4),
-          unit: 'SMS',
-          target: '≤ 0',
-          ok: worst.holds,
-        },
-        {
-          name: 'achieved rate',
-          value: round(rate, 4),
-          unit: '/s',
-          target: `≥ ${round(RATE * MIN_RATE_RATIO, 4)}`,
-          ok: rate >= RATE * MIN_RATE_RATIO,
-        },
-      ],
-    };
-    console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
-    if (failures.length) app.dumpOutput('a check failed');
-    console.log(JSON.stringify(summary));
-    return failures.length ? 1 : 0;
-  } catch (err) {
-    app?.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    if (app && appExit === undefined) await app.stop();
-    await gw?.stop();
-    await db?.drop();
-  }
+      if (!worst.holds) {
+        failures.push(
+          `rate bound broken: ${w.count} requests in ${round(w.spanMs, 1)} ms (bound ${round(w.bound, 3)}, ` +
+            `excess ${round(worst.excessWithSlack, 4)} beyond ${SLACK_MS} ms slack)`,
+        );
+      }
+      if (rate < RATE * MIN_RATE_RATIO) {
+        failures.push(
+          `achieved rate ${round(rate, 4)}/s is below ${MIN_RATE_RATIO * 100} % of ${RATE}/s`,
+        );
+      }
+      if (gw.requests.length !== N)
+        failures.push(`gateway got ${gw.requests.length} requests, expected ${N}`);
+      if (missing.length) failures.push(`never sent: ${missing.join(', ')}`);
+      if (repeated.length)
+        failures.push(`sent more than once: ${repeated.map(([n, c]) => `${n}×${c}`).join(', ')}`);
+      if (strangers.length) failures.push(`unexpected numbers: ${strangers.join(', ')}`);
+      const counted =
+        detail.success_count + detail.failed_count + detail.pending_count + detail.cancelled_count;
+      if (detail.job_status !== 'completed')
+        failures.push(`job ended '${detail.job_status}', expected 'completed'`);
+      if (detail.recipient_count !== N || detail.success_count !== N || counted !== N) {
+        failures.push(
+          `job counts: recipients ${detail.recipient_count}, sent ${detail.success_count}, failed ${detail.failed_count}, ` +
+            `pending ${detail.pending_count}, cancelled ${detail.cancelled_count} (expected ${N} sent of ${N})`,
+        );
+      }
+
+      const appExit = await stopApp();
+
+      const summary = {
+        bench: 'rate-precision',
+        database: db.server,
+        n: N,
+        rate: RATE,
+        burst: BURST,
+        concurrency: CONCURRENCY,
+        worst_excess: round(worst.excess, 4),
+        worst_excess_with_slack: round(worst.excessWithSlack, 4),
+        worst_window: { count: w.count, span_ms: round(w.spanMs, 1), bound: round(w.bound, 4) },
+        achieved_rate: round(rate, 4),
+        achieved_ratio: round(rate / RATE, 4),
+        first_request_ms: round(first - submitted, 1),
+        burst_lateness_ms: round(-latestTokenTime, 1),
+        duration_s: round((sorted.at(-1)! - first) / 1000, 3),
+        gateway_requests: gw.requests.length,
+        job_status: detail.job_status,
+        app_exit_code: appExit,
+        ok: failures.length === 0,
+        failures,
+        figures: [
+          {
+            name: 'worst window excess (with slack)',
+            value: round(worst.excessWithSlack, 4),
+            unit: 'SMS',
+            target: '≤ 0',
+            ok: worst.holds,
+          },
+          {
+            name: 'achieved rate',
+            value: round(rate, 4),
+            unit: '/s',
+            target: `≥ ${round(RATE * MIN_RATE_RATIO, 4)}`,
+            ok: rate >= RATE * MIN_RATE_RATIO,
+          },
+        ],
+      };
+      return verdict(failures, summary, () => app.dumpOutput('a check failed'));
+    },
+  );
 }
 
 runBench(main);
