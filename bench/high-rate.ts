@@ -32,10 +32,8 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { claimSql } from '../src/queue/queue.repository.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
 import { runBench } from './lib/cleanup.js';
 import {
-  type Cluster,
   compactCounts,
   diffQueryCounts,
   type Figure,
@@ -48,9 +46,8 @@ import {
   perSecondCounts,
   queryCountsAt,
   queueStatus,
-  startCluster,
+  withCluster,
 } from './lib/cluster-kit.js';
-import { FakeGateway } from './lib/fake-gateway.js';
 import {
   machineCpuMs,
   postmasterPid,
@@ -164,369 +161,351 @@ async function main(): Promise<number> {
       `; targets: steady rate >= ${MIN_RATIO * 100} % of ${RATE}/s, ` +
       `count <= ${BURST} + ${RATE} × t in every window (${SLACK_MS} ms slack)`,
   );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let cluster: Cluster | undefined;
-  let client: pg.Client | undefined;
   const failures: string[] = [];
   const figures: Figure[] = [];
   const figure = figureRecorder(figures, failures);
-  try {
-    db = await benchDatabase('highrate');
-    gw = await FakeGateway.start();
-    const gateway = gw;
-    cluster = await startCluster(
-      {
-        DATABASE_URL: db.url,
-        SMS_PROVIDER: 'http',
-        SMS_BASE_URL: gw.url,
-        SMS_RATE_PER_SEC: String(RATE),
-        SMS_BURST_CAPACITY: String(BURST),
-        QUEUE_CONCURRENCY: String(CONCURRENCY),
-        ...(JITTER_MS !== undefined ? { RATE_LIMIT_JITTER_MS: JITTER_MS } : {}),
-        ...(POOL !== undefined ? { DATABASE_POOL_SIZE: POOL } : {}),
-      },
-      WORKERS,
-      { countQueries: true, workerImports: HTTP_FETCH ? [HTTP_FETCH_PRELOAD] : [] },
-    );
-    const { api, workers } = cluster;
-    await api.token();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    const pgc = client;
-    const pmPid = await postmasterPid(db.url);
+  return withCluster(
+    'highrate',
+    (db, gw) => ({
+      DATABASE_URL: db.url,
+      SMS_PROVIDER: 'http',
+      SMS_BASE_URL: gw.url,
+      SMS_RATE_PER_SEC: String(RATE),
+      SMS_BURST_CAPACITY: String(BURST),
+      QUEUE_CONCURRENCY: String(CONCURRENCY),
+      ...(JITTER_MS !== undefined ? { RATE_LIMIT_JITTER_MS: JITTER_MS } : {}),
+      ...(POOL !== undefined ? { DATABASE_POOL_SIZE: POOL } : {}),
+    }),
+    WORKERS,
+    { countQueries: true, workerImports: HTTP_FETCH ? [HTTP_FETCH_PRELOAD] : [] },
+    async ({ db, gw: gateway, cluster, client: pgc }) => {
+      const { api, workers } = cluster;
+      await api.token();
+      const pmPid = await postmasterPid(db.url);
 
-    // The backlog goes in while the queue is paused, so the drain starts with all of it.
-    const paused = await api.api('POST', '/api/admin/queue/pause');
-    if (paused.status !== 200) throw new Error(`pause: HTTP ${paused.status}`);
-    const jobs: number[] = [];
-    const ingestMs: number[] = [];
-    for (let k = 0; k < N / JOB_SIZE; k++) {
-      const body = JSON.stringify({
-        recipients: hkNumbers(k * JOB_SIZE, JOB_SIZE),
-        content: `smspanel high-rate bench, job ${k + 1}`,
-      });
-      const t0 = nowMs();
-      const res = await api.api('POST', '/api/sms/send-bulk', body);
-      ingestMs.push(nowMs() - t0);
-      if (res.status !== 202)
-        throw new Error(`send-bulk ${k + 1}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-      const data = (res.body as { data: { id: number; total: number } }).data;
-      if (data.total !== JOB_SIZE) throw new Error(`send-bulk ${k + 1}: total ${data.total}`);
-      jobs.push(data.id);
-    }
-    console.log(
-      `backlog of ${N} queued (paused) in ${ingestMs.length} requests: ${ingestMs.map((ms) => round(ms, 0)).join(', ')} ms`,
-    );
-    if (gateway.requests.length !== 0)
-      throw new Error(`${gateway.requests.length} requests reached the gateway while paused`);
-    if (ANALYZE) {
-      const t0 = nowMs();
-      await pgc.query('ANALYZE recipients');
-      console.log(`ANALYZE recipients (diagnostic): ${round(nowMs() - t0, 0)} ms`);
-    }
-    // Let the ingest settle (statistics, the API's connections) before the clock starts.
-    await sleep(1_500);
-
-    const statsBefore = await dbStats(pgc);
-    const tableBefore = await recipientsStats(pgc);
-    const pgCpuBefore = pmPid ? treeCpuMs(pmPid) : new Map<number, number>();
-    const machineBefore = machineCpuMs();
-    const procs = [api, ...workers];
-    const cpuBefore = procs.map((p) => processCpuMs(p.pid));
-    const benchCpuBefore = process.cpuUsage();
-    // The gateway runs in this process: a stall here delays the recorded arrival times.
-    const benchLoop = monitorEventLoopDelay({ resolution: 5 });
-    benchLoop.enable();
-    const benchLoopMax: { t: number; maxMs: number }[] = [];
-    const benchLoopTimer = setInterval(() => {
-      benchLoopMax.push({ t: nowMs(), maxMs: benchLoop.max / 1e6 });
-      benchLoop.reset();
-    }, 1000);
-    const resumedAt = nowMs();
-    const resumed = await api.api('POST', '/api/admin/queue/resume');
-    if (resumed.status !== 200) throw new Error(`resume: HTTP ${resumed.status}`);
-    const countsAtResume = workers.map((w) => queryCountsAt(w.output(), resumedAt));
-
-    let lastProgress = nowMs();
-    let lastCount = 0;
-    let explained = !EXPLAIN;
-    let timedOut = false;
-    while (gateway.requests.length < N) {
-      if (nowMs() - resumedAt > DRAIN_TIMEOUT_MS) {
-        timedOut = true;
-        failures.push(
-          `backlog not drained: only ${gateway.requests.length}/${N} requests after ${round(DRAIN_TIMEOUT_MS / 1000, 0)} s ` +
-            `(the figures below cover what arrived)`,
-        );
-        break;
+      // The backlog goes in while the queue is paused, so the drain starts with all of it.
+      const paused = await api.api('POST', '/api/admin/queue/pause');
+      if (paused.status !== 200) throw new Error(`pause: HTTP ${paused.status}`);
+      const jobs: number[] = [];
+      const ingestMs: number[] = [];
+      for (let k = 0; k < N / JOB_SIZE; k++) {
+        const body = JSON.stringify({
+          recipients: hkNumbers(k * JOB_SIZE, JOB_SIZE),
+          content: `smspanel high-rate bench, job ${k + 1}`,
+        });
+        const t0 = nowMs();
+        const res = await api.api('POST', '/api/sms/send-bulk', body);
+        ingestMs.push(nowMs() - t0);
+        if (res.status !== 202)
+          throw new Error(`send-bulk ${k + 1}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
+        const data = (res.body as { data: { id: number; total: number } }).data;
+        if (data.total !== JOB_SIZE) throw new Error(`send-bulk ${k + 1}: total ${data.total}`);
+        jobs.push(data.id);
       }
-      if (!explained && gateway.requests.length >= N / 2) {
-        explained = true;
-        await explainClaim(pgc);
+      console.log(
+        `backlog of ${N} queued (paused) in ${ingestMs.length} requests: ${ingestMs.map((ms) => round(ms, 0)).join(', ')} ms`,
+      );
+      if (gateway.requests.length !== 0)
+        throw new Error(`${gateway.requests.length} requests reached the gateway while paused`);
+      if (ANALYZE) {
+        const t0 = nowMs();
+        await pgc.query('ANALYZE recipients');
+        console.log(`ANALYZE recipients (diagnostic): ${round(nowMs() - t0, 0)} ms`);
       }
-      if (nowMs() - lastProgress >= PROGRESS_EVERY_MS) {
-        const t = nowMs();
-        const got = gateway.requests.length;
-        const s = await queueStatus(api);
+      // Let the ingest settle (statistics, the API's connections) before the clock starts.
+      await sleep(1_500);
+
+      const statsBefore = await dbStats(pgc);
+      const tableBefore = await recipientsStats(pgc);
+      const pgCpuBefore = pmPid ? treeCpuMs(pmPid) : new Map<number, number>();
+      const machineBefore = machineCpuMs();
+      const procs = [api, ...workers];
+      const cpuBefore = procs.map((p) => processCpuMs(p.pid));
+      const benchCpuBefore = process.cpuUsage();
+      // The gateway runs in this process: a stall here delays the recorded arrival times.
+      const benchLoop = monitorEventLoopDelay({ resolution: 5 });
+      benchLoop.enable();
+      const benchLoopMax: { t: number; maxMs: number }[] = [];
+      const benchLoopTimer = setInterval(() => {
+        benchLoopMax.push({ t: nowMs(), maxMs: benchLoop.max / 1e6 });
+        benchLoop.reset();
+      }, 1000);
+      const resumedAt = nowMs();
+      const resumed = await api.api('POST', '/api/admin/queue/resume');
+      if (resumed.status !== 200) throw new Error(`resume: HTTP ${resumed.status}`);
+      const countsAtResume = workers.map((w) => queryCountsAt(w.output(), resumedAt));
+
+      let lastProgress = nowMs();
+      let lastCount = 0;
+      let explained = !EXPLAIN;
+      let timedOut = false;
+      while (gateway.requests.length < N) {
+        if (nowMs() - resumedAt > DRAIN_TIMEOUT_MS) {
+          timedOut = true;
+          failures.push(
+            `backlog not drained: only ${gateway.requests.length}/${N} requests after ${round(DRAIN_TIMEOUT_MS / 1000, 0)} s ` +
+              `(the figures below cover what arrived)`,
+          );
+          break;
+        }
+        if (!explained && gateway.requests.length >= N / 2) {
+          explained = true;
+          await explainClaim(pgc);
+        }
+        if (nowMs() - lastProgress >= PROGRESS_EVERY_MS) {
+          const t = nowMs();
+          const got = gateway.requests.length;
+          const s = await queueStatus(api);
+          console.log(
+            `  ${round((t - resumedAt) / 1000, 1)} s: ${got}/${N} at the gateway, last ${round((t - lastProgress) / 1000, 1)} s ` +
+              `${round(((got - lastCount) * 1000) / (t - lastProgress), 0)}/s; queue depth ${s.queue_depth}, tokens ${s.tokens_available}`,
+          );
+          lastProgress = t;
+          lastCount = got;
+        }
+        await sleep(50);
+      }
+      const drainedAt = nowMs();
+      clearInterval(benchLoopTimer);
+      benchLoop.disable();
+      const cpuAfter = procs.map((p) => processCpuMs(p.pid));
+      const benchCpu = process.cpuUsage(benchCpuBefore);
+      const pgCpuAfter = pmPid ? treeCpuMs(pmPid) : new Map<number, number>();
+      const machineAfter = machineCpuMs();
+      const countsAtDrain = workers.map((w) => queryCountsAt(w.output(), drainedAt + 1_000));
+
+      // Jobs must end completed; then nothing more may arrive, and the statistics settle.
+      const details = [];
+      for (const id of timedOut ? [] : jobs) {
+        let d = await jobDetail(api, id);
+        const t0 = nowMs();
+        while (!FINAL_STATUSES.includes(d.job_status) && nowMs() - t0 < 30_000) {
+          await sleep(200);
+          d = await jobDetail(api, id);
+        }
+        details.push(d);
+      }
+      await sleep(1_500);
+      const statsAfter = await dbStats(pgc);
+      const tableAfter = await recipientsStats(pgc);
+
+      const arrivals = gateway.requests.map((r) => r.at).sort((a, b) => a - b);
+      const first = arrivals[0];
+      const last = arrivals.at(-1)!;
+      const steadyFrom = first + WARMUP_MS;
+      const steadyCount = arrivals.length - lowerBound(arrivals, steadyFrom + 1e-9);
+      const steadyRate = steadyCount / ((last - steadyFrom) / 1000);
+      const overallRate = (arrivals.length - BURST) / ((last - first) / 1000);
+      const worst = worstWindow(arrivals, RATE, BURST, SLACK_MS);
+      const perSecond = perSecondCounts(arrivals, first);
+      const perNumber = new Map<string, number>();
+      for (const r of gateway.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
+      const duplicated = [...perNumber.values()].filter((c) => c > 1).length;
+      const distinct = perNumber.size;
+
+      console.log(
+        `\nfirst request ${round(first - resumedAt, 1)} ms after the resume; arrivals span ${round((last - first) / 1000, 3)} s`,
+      );
+      console.log(`per second from the first arrival: ${compactCounts(perSecond)}`);
+      console.log(
+        `steady rate (after the first ${WARMUP_MS} ms until the last arrival): ${round(steadyRate, 1)}/s = ` +
+          `${round((steadyRate / RATE) * 100, 2)} % of ${RATE}/s (min ${MIN_RATIO * 100} %); overall (n - burst) / span ${round(overallRate, 1)}/s`,
+      );
+      const w = worst.window!;
+      console.log(
+        `worst window: #${w.i + 1}..#${w.j + 1} = ${w.count} requests in ${round(w.spanMs, 2)} ms, bound ${BURST} + ${RATE} × ${round(w.spanMs / 1000, 5)} s ` +
+          `= ${round(w.bound, 2)}; excess ${round(worst.excess, 2)} (${round(worst.excessWithSlack, 2)} with ${SLACK_MS} ms slack) → ` +
+          (worst.holds ? 'bound holds' : 'BOUND BROKEN'),
+      );
+
+      // Around the worst window: arrivals per 50 ms, and the event-loop stalls of every process
+      // in the seconds it spans (a stall after a token was taken bunches requests up; a stall
+      // of the bench process bunches up the recorded arrival times).
+      const bin = 50;
+      const binFrom = Math.floor((w.fromMs - 300 - first) / bin) * bin + first;
+      const bins: number[] = [];
+      for (let t = binFrom; t < w.toMs + 300; t += bin)
+        bins.push(lowerBound(arrivals, t + bin) - lowerBound(arrivals, t));
+      console.log(
+        `worst window from ${round((w.fromMs - first) / 1000, 3)} s to ${round((w.toMs - first) / 1000, 3)} s after the first arrival; ` +
+          `arrivals per ${bin} ms from ${round((binFrom - first) / 1000, 2)} s (ideal ${(RATE * bin) / 1000}): ${bins.join(' ')}`,
+      );
+      const near = (t: number) => t >= w.fromMs - 1_000 && t <= w.toMs + 2_000;
+      const stalls = [
+        `bench+gateway ${round(Math.max(0, ...benchLoopMax.filter((b) => near(b.t)).map((b) => b.maxMs)), 0)}`,
+        ...workers.map((wk) => {
+          const m = parseQueryCounts(wk.output())
+            .filter((c) => near(c.t))
+            .map((c) => c.loop_max_ms);
+          return `${wk.label} ${round(Math.max(0, ...m), 0)}`;
+        }),
+      ];
+      console.log(`event-loop max (ms) in the seconds around it: ${stalls.join(', ')}`);
+      console.log(
+        `bench+gateway event-loop max per second (ms): ${benchLoopMax.map((b) => Math.round(b.maxMs)).join(' ')}`,
+      );
+
+      // Statements by kind, from the workers' own counters, over the drain.
+      const totals: Record<string, { n: number; ms: number }> = {};
+      let granted = 0;
+      let claimed = 0;
+      let refused = 0;
+      let emptyClaims = 0;
+      console.log('\nper worker over the drain:');
+      workers.forEach((wk, k) => {
+        const end = countsAtDrain[k];
+        if (!end) return;
+        const d = diffQueryCounts(countsAtResume[k], end, wk.output());
+        for (const [kind, v] of Object.entries(d.q)) {
+          const t = (totals[kind] ??= { n: 0, ms: 0 });
+          t.n += v.n;
+          t.ms += v.ms;
+        }
+        granted += d.granted;
+        claimed += d.claimed;
+        refused += d.takes_refused;
+        emptyClaims += d.claims_empty;
+        const take = d.q.take?.n ?? 0;
+        const claims = d.q.claim?.n ?? 0;
         console.log(
-          `  ${round((t - resumedAt) / 1000, 1)} s: ${got}/${N} at the gateway, last ${round((t - lastProgress) / 1000, 1)} s ` +
-            `${round(((got - lastCount) * 1000) / (t - lastProgress), 0)}/s; queue depth ${s.queue_depth}, tokens ${s.tokens_available}`,
+          `  ${wk.label} (pid ${wk.pid}): tokens ${d.granted} in ${take} takes (${d.takes_refused} refused, ` +
+            `${round(d.granted / Math.max(1, take - d.takes_refused), 1)} per granted take, mean take ${round((d.q.take?.ms ?? 0) / Math.max(1, take), 2)} ms), ` +
+            `claimed ${d.claimed} in ${claims} claims (${round(d.claimed / Math.max(1, claims), 1)} per claim, mean ${round((d.q.claim?.ms ?? 0) / Math.max(1, claims), 2)} ms), ` +
+            `records ${d.q.record?.n ?? 0} (mean ${round((d.q.record?.ms ?? 0) / Math.max(1, d.q.record?.n ?? 0), 2)} ms), ` +
+            `pause checks ${d.q.paused?.n ?? 0}; event loop p99 ≤ ${d.loop_p99_ms} ms, max ${d.loop_max_ms} ms`,
         );
-        lastProgress = t;
-        lastCount = got;
-      }
-      await sleep(50);
-    }
-    const drainedAt = nowMs();
-    clearInterval(benchLoopTimer);
-    benchLoop.disable();
-    const cpuAfter = procs.map((p) => processCpuMs(p.pid));
-    const benchCpu = process.cpuUsage(benchCpuBefore);
-    const pgCpuAfter = pmPid ? treeCpuMs(pmPid) : new Map<number, number>();
-    const machineAfter = machineCpuMs();
-    const countsAtDrain = workers.map((w) => queryCountsAt(w.output(), drainedAt + 1_000));
-
-    // Jobs must end completed; then nothing more may arrive, and the statistics settle.
-    const details = [];
-    for (const id of timedOut ? [] : jobs) {
-      let d = await jobDetail(api, id);
-      const t0 = nowMs();
-      while (!FINAL_STATUSES.includes(d.job_status) && nowMs() - t0 < 30_000) {
-        await sleep(200);
-        d = await jobDetail(api, id);
-      }
-      details.push(d);
-    }
-    await sleep(1_500);
-    const statsAfter = await dbStats(pgc);
-    const tableAfter = await recipientsStats(pgc);
-
-    const arrivals = gateway.requests.map((r) => r.at).sort((a, b) => a - b);
-    const first = arrivals[0];
-    const last = arrivals.at(-1)!;
-    const steadyFrom = first + WARMUP_MS;
-    const steadyCount = arrivals.length - lowerBound(arrivals, steadyFrom + 1e-9);
-    const steadyRate = steadyCount / ((last - steadyFrom) / 1000);
-    const overallRate = (arrivals.length - BURST) / ((last - first) / 1000);
-    const worst = worstWindow(arrivals, RATE, BURST, SLACK_MS);
-    const perSecond = perSecondCounts(arrivals, first);
-    const perNumber = new Map<string, number>();
-    for (const r of gateway.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-    const duplicated = [...perNumber.values()].filter((c) => c > 1).length;
-    const distinct = perNumber.size;
-
-    console.log(
-      `\nfirst request ${round(first - resumedAt, 1)} ms after the resume; arrivals span ${round((last - first) / 1000, 3)} s`,
-    );
-    console.log(`per second from the first arrival: ${compactCounts(perSecond)}`);
-    console.log(
-      `steady rate (after the first ${WARMUP_MS} ms until the last arrival): ${round(steadyRate, 1)}/s = ` +
-        `${round((steadyRate / RATE) * 100, 2)} % of ${RATE}/s (min ${MIN_RATIO * 100} %); overall (n - burst) / span ${round(overallRate, 1)}/s`,
-    );
-    const w = worst.window!;
-    console.log(
-      `worst window: #${w.i + 1}..#${w.j + 1} = ${w.count} requests in ${round(w.spanMs, 2)} ms, bound ${BURST} + ${RATE} × ${round(w.spanMs / 1000, 5)} s ` +
-        `= ${round(w.bound, 2)}; excess ${round(worst.excess, 2)} (${round(worst.excessWithSlack, 2)} with ${SLACK_MS} ms slack) → ` +
-        (worst.holds ? 'bound holds' : 'BOUND BROKEN'),
-    );
-
-    // Around the worst window: arrivals per 50 ms, and the event-loop stalls of every process
-    // in the seconds it spans (a stall after a token was taken bunches requests up; a stall
-    // of the bench process bunches up the recorded arrival times).
-    const bin = 50;
-    const binFrom = Math.floor((w.fromMs - 300 - first) / bin) * bin + first;
-    const bins: number[] = [];
-    for (let t = binFrom; t < w.toMs + 300; t += bin)
-      bins.push(lowerBound(arrivals, t + bin) - lowerBound(arrivals, t));
-    console.log(
-      `worst window from ${round((w.fromMs - first) / 1000, 3)} s to ${round((w.toMs - first) / 1000, 3)} s after the first arrival; ` +
-        `arrivals per ${bin} ms from ${round((binFrom - first) / 1000, 2)} s (ideal ${(RATE * bin) / 1000}): ${bins.join(' ')}`,
-    );
-    const near = (t: number) => t >= w.fromMs - 1_000 && t <= w.toMs + 2_000;
-    const stalls = [
-      `bench+gateway ${round(Math.max(0, ...benchLoopMax.filter((b) => near(b.t)).map((b) => b.maxMs)), 0)}`,
-      ...workers.map((wk) => {
-        const m = parseQueryCounts(wk.output())
-          .filter((c) => near(c.t))
-          .map((c) => c.loop_max_ms);
-        return `${wk.label} ${round(Math.max(0, ...m), 0)}`;
-      }),
-    ];
-    console.log(`event-loop max (ms) in the seconds around it: ${stalls.join(', ')}`);
-    console.log(
-      `bench+gateway event-loop max per second (ms): ${benchLoopMax.map((b) => Math.round(b.maxMs)).join(' ')}`,
-    );
-
-    // Statements by kind, from the workers' own counters, over the drain.
-    const totals: Record<string, { n: number; ms: number }> = {};
-    let granted = 0;
-    let claimed = 0;
-    let refused = 0;
-    let emptyClaims = 0;
-    console.log('\nper worker over the drain:');
-    workers.forEach((wk, k) => {
-      const end = countsAtDrain[k];
-      if (!end) return;
-      const d = diffQueryCounts(countsAtResume[k], end, wk.output());
-      for (const [kind, v] of Object.entries(d.q)) {
-        const t = (totals[kind] ??= { n: 0, ms: 0 });
-        t.n += v.n;
-        t.ms += v.ms;
-      }
-      granted += d.granted;
-      claimed += d.claimed;
-      refused += d.takes_refused;
-      emptyClaims += d.claims_empty;
-      const take = d.q.take?.n ?? 0;
-      const claims = d.q.claim?.n ?? 0;
+      });
+      // Per-second view of each worker: tokens taken, worst event-loop delay.
+      workers.forEach((wk) => {
+        const lines = parseQueryCounts(wk.output()).filter(
+          (c) => c.t > resumedAt && c.t <= drainedAt + 1_000,
+        );
+        const tokens = lines.slice(1).map((c, k) => c.granted - lines[k].granted);
+        console.log(
+          `  ${wk.label} per second: tokens ${compactCounts(tokens)}; event-loop max ms ` +
+            `${lines.map((c) => Math.round(c.loop_max_ms)).join(' ')}`,
+        );
+      });
+      const sent = arrivals.length;
+      const statements = Object.values(totals).reduce((a, b) => a + b.n, 0);
+      const kinds = Object.entries(totals)
+        .sort((a, b) => b[1].n - a[1].n)
+        .map(([k, v]) => `${k} ${v.n} (${round(v.n / sent, 3)}/SMS)`)
+        .join(', ');
       console.log(
-        `  ${wk.label} (pid ${wk.pid}): tokens ${d.granted} in ${take} takes (${d.takes_refused} refused, ` +
-          `${round(d.granted / Math.max(1, take - d.takes_refused), 1)} per granted take, mean take ${round((d.q.take?.ms ?? 0) / Math.max(1, take), 2)} ms), ` +
-          `claimed ${d.claimed} in ${claims} claims (${round(d.claimed / Math.max(1, claims), 1)} per claim, mean ${round((d.q.claim?.ms ?? 0) / Math.max(1, claims), 2)} ms), ` +
-          `records ${d.q.record?.n ?? 0} (mean ${round((d.q.record?.ms ?? 0) / Math.max(1, d.q.record?.n ?? 0), 2)} ms), ` +
-          `pause checks ${d.q.paused?.n ?? 0}; event loop p99 ≤ ${d.loop_p99_ms} ms, max ${d.loop_max_ms} ms`,
+        `workers' statements over the drain: ${statements} = ${round(statements / sent, 3)} per SMS: ${kinds}`,
       );
-    });
-    // Per-second view of each worker: tokens taken, worst event-loop delay.
-    workers.forEach((wk) => {
-      const lines = parseQueryCounts(wk.output()).filter(
-        (c) => c.t > resumedAt && c.t <= drainedAt + 1_000,
-      );
-      const tokens = lines.slice(1).map((c, k) => c.granted - lines[k].granted);
+      const xacts =
+        statsAfter.xact_commit +
+        statsAfter.xact_rollback -
+        statsBefore.xact_commit -
+        statsBefore.xact_rollback;
       console.log(
-        `  ${wk.label} per second: tokens ${compactCounts(tokens)}; event-loop max ms ` +
-          `${lines.map((c) => Math.round(c.loop_max_ms)).join(' ')}`,
+        `database (pg_stat_database, resume → drain + settle): ${xacts} transactions = ${round(xacts / sent, 3)} per SMS ` +
+          `(${statsAfter.xact_rollback - statsBefore.xact_rollback} rolled back), rows updated ${round((statsAfter.tup_updated - statsBefore.tup_updated) / sent, 2)}/SMS`,
       );
-    });
-    const sent = arrivals.length;
-    const statements = Object.values(totals).reduce((a, b) => a + b.n, 0);
-    const kinds = Object.entries(totals)
-      .sort((a, b) => b[1].n - a[1].n)
-      .map(([k, v]) => `${k} ${v.n} (${round(v.n / sent, 3)}/SMS)`)
-      .join(', ');
-    console.log(
-      `workers' statements over the drain: ${statements} = ${round(statements / sent, 3)} per SMS: ${kinds}`,
-    );
-    const xacts =
-      statsAfter.xact_commit +
-      statsAfter.xact_rollback -
-      statsBefore.xact_commit -
-      statsBefore.xact_rollback;
-    console.log(
-      `database (pg_stat_database, resume → drain + settle): ${xacts} transactions = ${round(xacts / sent, 3)} per SMS ` +
-        `(${statsAfter.xact_rollback - statsBefore.xact_rollback} rolled back), rows updated ${round((statsAfter.tup_updated - statsBefore.tup_updated) / sent, 2)}/SMS`,
-    );
-    const upd = tableAfter.n_tup_upd - tableBefore.n_tup_upd;
-    const hot = tableAfter.n_tup_hot_upd - tableBefore.n_tup_hot_upd;
-    console.log(
-      `recipients table: ${upd} row updates (${round(upd / sent, 2)}/SMS), ${round(upd ? (hot / upd) * 100 : 0, 1)} % HOT; ` +
-        `${tableAfter.n_dead_tup} dead tuples at the end; autovacuum ran ${tableAfter.autovacuum_count - tableBefore.autovacuum_count}×, ` +
-        `autoanalyze ${tableAfter.autoanalyze_count - tableBefore.autoanalyze_count}× during the drain`,
-    );
-
-    // CPU: who used the machine during the drain.
-    const spanS = (drainedAt - resumedAt) / 1000;
-    const pct = (ms: number | null) => (ms === null ? 'n/a' : `${round(ms / 10 / spanS, 0)} %`);
-    const cpuLines = procs.map((p, k) => {
-      const a = cpuBefore[k];
-      const b = cpuAfter[k];
-      return `${p.label} ${pct(a === null || b === null ? null : b - a)}`;
-    });
-    cpuLines.push(`bench+gateway ${pct((benchCpu.user + benchCpu.system) / 1000)}`);
-    const pgCpuMs = pmPid ? treeCpuDeltaMs(pgCpuBefore, pgCpuAfter) : null;
-    cpuLines.push(`postgres ${pct(pgCpuMs)}`);
-    let machineBusy: number | null = null;
-    if (machineBefore && machineAfter) {
-      const total = machineAfter.totalMs - machineBefore.totalMs;
-      const idle = machineAfter.idleMs - machineBefore.idleMs;
-      machineBusy = total > 0 ? ((total - idle) / total) * 100 : null;
-    }
-    console.log(
-      `CPU over the drain (${round(spanS, 1)} s; % of one core): ${cpuLines.join(', ')}; ` +
-        `machine busy ${machineBusy === null ? 'n/a' : round(machineBusy, 0)} % of all cores`,
-    );
-
-    const ok1 = steadyRate >= RATE * MIN_RATIO;
-    figure('steady rate', steadyRate, '/s', `>= ${RATE * MIN_RATIO}`, ok1);
-    figure(
-      'steady rate / configured',
-      (steadyRate / RATE) * 100,
-      '%',
-      `>= ${MIN_RATIO * 100}`,
-      ok1,
-    );
-    figure(
-      'worst window excess (every window)',
-      worst.excessWithSlack,
-      'requests',
-      '<= 0',
-      worst.holds,
-    );
-    figure('drain time', (last - first) / 1000, 's', null, null);
-    figure('worker statements per SMS', statements / sent, 'statements', null, null);
-    figure('database transactions per SMS', xacts / sent, 'transactions', null, null);
-    figure(
-      'tokens per granted take',
-      granted / Math.max(1, (totals.take?.n ?? 0) - refused),
-      'tokens',
-      null,
-      null,
-    );
-    figure('rows per claim', claimed / Math.max(1, totals.claim?.n ?? 0), 'rows', null, null);
-    figure('machine busy (CPU)', machineBusy, '%', null, null);
-    if (!timedOut && (distinct !== N || sent !== N))
-      failures.push(
-        `gateway got ${sent} requests for ${distinct} numbers, expected ${N} once each`,
-      );
-    if (duplicated) failures.push(`${duplicated} numbers sent more than once`);
-    const notDone = details.filter(
-      (d) => d.job_status !== 'completed' || d.success_count !== JOB_SIZE,
-    );
-    if (notDone.length)
-      failures.push(
-        `jobs not completed: ${notDone.map((d) => `${d.id} ${d.job_status} ${d.success_count}`).join(', ')}`,
+      const upd = tableAfter.n_tup_upd - tableBefore.n_tup_upd;
+      const hot = tableAfter.n_tup_hot_upd - tableBefore.n_tup_hot_upd;
+      console.log(
+        `recipients table: ${upd} row updates (${round(upd / sent, 2)}/SMS), ${round(upd ? (hot / upd) * 100 : 0, 1)} % HOT; ` +
+          `${tableAfter.n_dead_tup} dead tuples at the end; autovacuum ran ${tableAfter.autovacuum_count - tableBefore.autovacuum_count}×, ` +
+          `autoanalyze ${tableAfter.autoanalyze_count - tableBefore.autoanalyze_count}× during the drain`,
       );
 
-    const codes = await cluster.stop();
-    if (codes.some((c) => c !== 0))
-      console.warn(`warning: exit codes after SIGTERM: ${codes.join(', ')}`);
+      // CPU: who used the machine during the drain.
+      const spanS = (drainedAt - resumedAt) / 1000;
+      const pct = (ms: number | null) => (ms === null ? 'n/a' : `${round(ms / 10 / spanS, 0)} %`);
+      const cpuLines = procs.map((p, k) => {
+        const a = cpuBefore[k];
+        const b = cpuAfter[k];
+        return `${p.label} ${pct(a === null || b === null ? null : b - a)}`;
+      });
+      cpuLines.push(`bench+gateway ${pct((benchCpu.user + benchCpu.system) / 1000)}`);
+      const pgCpuMs = pmPid ? treeCpuDeltaMs(pgCpuBefore, pgCpuAfter) : null;
+      cpuLines.push(`postgres ${pct(pgCpuMs)}`);
+      let machineBusy: number | null = null;
+      if (machineBefore && machineAfter) {
+        const total = machineAfter.totalMs - machineBefore.totalMs;
+        const idle = machineAfter.idleMs - machineBefore.idleMs;
+        machineBusy = total > 0 ? ((total - idle) / total) * 100 : null;
+      }
+      console.log(
+        `CPU over the drain (${round(spanS, 1)} s; % of one core): ${cpuLines.join(', ')}; ` +
+          `machine busy ${machineBusy === null ? 'n/a' : round(machineBusy, 0)} % of all cores`,
+      );
 
-    const ok = failures.length === 0;
-    console.log(ok ? '\nPASS' : `\nFAILED:\n- ${failures.join('\n- ')}`);
-    console.log(
-      JSON.stringify({
-        bench: 'high-rate',
-        ok,
-        failures,
-        figures,
-        database: db.server,
-        n: N,
-        rate: RATE,
-        burst: BURST,
-        workers: WORKERS,
-        concurrency: CONCURRENCY,
-        jitter_ms: JITTER_MS === undefined ? null : Number(JITTER_MS),
-        pool: POOL === undefined ? null : Number(POOL),
-        diagnostic: { analyze: ANALYZE, http_fetch: HTTP_FETCH },
-        per_second: perSecond,
-        worst_window: { count: w.count, span_ms: round(w.spanMs, 2), bound: round(w.bound, 2) },
-        statements: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.n])),
-        ingest_ms: ingestMs.map((ms) => round(ms, 0)),
-        empty_claims: emptyClaims,
-      }),
-    );
-    return ok ? 0 : 1;
-  } catch (err) {
-    for (const p of cluster ? [cluster.api, ...cluster.workers] : [])
-      p.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    await client?.end().catch(() => undefined);
-    await cluster?.stop();
-    await gw?.stop();
-    await db?.drop();
-  }
+      const ok1 = steadyRate >= RATE * MIN_RATIO;
+      figure('steady rate', steadyRate, '/s', `>= ${RATE * MIN_RATIO}`, ok1);
+      figure(
+        'steady rate / configured',
+        (steadyRate / RATE) * 100,
+        '%',
+        `>= ${MIN_RATIO * 100}`,
+        ok1,
+      );
+      figure(
+        'worst window excess (every window)',
+        worst.excessWithSlack,
+        'requests',
+        '<= 0',
+        worst.holds,
+      );
+      figure('drain time', (last - first) / 1000, 's', null, null);
+      figure('worker statements per SMS', statements / sent, 'statements', null, null);
+      figure('database transactions per SMS', xacts / sent, 'transactions', null, null);
+      figure(
+        'tokens per granted take',
+        granted / Math.max(1, (totals.take?.n ?? 0) - refused),
+        'tokens',
+        null,
+        null,
+      );
+      figure('rows per claim', claimed / Math.max(1, totals.claim?.n ?? 0), 'rows', null, null);
+      figure('machine busy (CPU)', machineBusy, '%', null, null);
+      if (!timedOut && (distinct !== N || sent !== N))
+        failures.push(
+          `gateway got ${sent} requests for ${distinct} numbers, expected ${N} once each`,
+        );
+      if (duplicated) failures.push(`${duplicated} numbers sent more than once`);
+      const notDone = details.filter(
+        (d) => d.job_status !== 'completed' || d.success_count !== JOB_SIZE,
+      );
+      if (notDone.length)
+        failures.push(
+          `jobs not completed: ${notDone.map((d) => `${d.id} ${d.job_status} ${d.success_count}`).join(', ')}`,
+        );
+
+      const codes = await cluster.stop();
+      if (codes.some((c) => c !== 0))
+        console.warn(`warning: exit codes after SIGTERM: ${codes.join(', ')}`);
+
+      const ok = failures.length === 0;
+      console.log(ok ? '\nPASS' : `\nFAILED:\n- ${failures.join('\n- ')}`);
+      console.log(
+        JSON.stringify({
+          bench: 'high-rate',
+          ok,
+          failures,
+          figures,
+          database: db.server,
+          n: N,
+          rate: RATE,
+          burst: BURST,
+          workers: WORKERS,
+          concurrency: CONCURRENCY,
+          jitter_ms: JITTER_MS === undefined ? null : Number(JITTER_MS),
+          pool: POOL === undefined ? null : Number(POOL),
+          diagnostic: { analyze: ANALYZE, http_fetch: HTTP_FETCH },
+          per_second: perSecond,
+          worst_window: { count: w.count, span_ms: round(w.spanMs, 2), bound: round(w.bound, 2) },
+          statements: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.n])),
+          ingest_ms: ingestMs.map((ms) => round(ms, 0)),
+          empty_claims: emptyClaims,
+        }),
+      );
+      return ok ? 0 : 1;
+    },
+  );
 }
 
 runBench(main);

@@ -4,7 +4,10 @@
  * (qcount-preload.ts), and a few pure helpers over gateway arrival times.
  */
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { startApp, type AppProcess } from './app-process.js';
+import { benchDatabase, type BenchDatabase } from './bench-db.js';
+import { FakeGateway } from './fake-gateway.js';
 import { QCOUNT_PREFIX } from './qcount-prefix.js';
 import { round } from './util.js';
 
@@ -58,6 +61,49 @@ export async function startCluster(
       return codes;
     },
   };
+}
+
+export interface ClusterBench {
+  db: BenchDatabase;
+  gw: FakeGateway;
+  cluster: Cluster;
+  /** A connection of the bench's own to the cluster's database. */
+  client: pg.Client;
+}
+
+/**
+ * The set-up of the cluster benches: a throwaway database, a fake gateway, the cluster started
+ * with `env(db, gw)`, and a connection for the bench. Whatever `body` does, every process is
+ * stopped (their output shown when the bench failed), and the gateway and database go away.
+ */
+export async function withCluster(
+  label: string,
+  env: (db: BenchDatabase, gw: FakeGateway) => Record<string, string>,
+  workerCount: number,
+  opts: { countQueries?: boolean; workerImports?: string[] },
+  body: (kit: ClusterBench) => Promise<number>,
+): Promise<number> {
+  let db: BenchDatabase | undefined;
+  let gw: FakeGateway | undefined;
+  let cluster: Cluster | undefined;
+  let client: pg.Client | undefined;
+  try {
+    db = await benchDatabase(label);
+    gw = await FakeGateway.start();
+    cluster = await startCluster(env(db, gw), workerCount, opts);
+    client = new pg.Client({ connectionString: db.url });
+    await client.connect();
+    return await body({ db, gw, cluster, client });
+  } catch (err) {
+    for (const p of cluster ? [cluster.api, ...cluster.workers] : [])
+      p.dumpOutput('the bench failed');
+    throw err;
+  } finally {
+    await client?.end().catch(() => undefined);
+    await cluster?.stop();
+    await gw?.stop();
+    await db?.drop();
+  }
 }
 
 export interface QueueStatus {
