@@ -44,8 +44,8 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   private readonly inFlight = new Set<Promise<void>>();
   private readonly recorder: ResultRecorder;
   private wakeUp?: () => void;
-  /** The bucket's rate as last seen; sizes claims. Starts from the configured value. */
   private readonly sender: RecipientSender;
+  /** The bucket's rate as last seen; sizes claims. Starts from the configured value. */
   private rate: number;
   /** Tokens the bucket held after our last take. */
   private tokensHint: number;
