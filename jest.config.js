@@ -6,7 +6,12 @@ export default {
   testRegex: '.*\\.(spec|e2e-spec)\\.ts$',
   moduleFileExtensions: ['ts', 'js', 'json'],
   extensionsToTreatAsEsm: ['.ts'],
-  moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
+  moduleNameMapper: {
+    '^(\\.{1,2}/.*)\\.js$': '$1',
+    // The package's ESM build imports its metadata JSON without an import attribute, which
+    // Jest warns about (and will refuse in its next major); its CommonJS build is the same code.
+    '^libphonenumber-js/(max|core)$': '<rootDir>/node_modules/libphonenumber-js/$1/index.cjs',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: "tsconfig.json" }],
   },
