@@ -13,7 +13,7 @@ export default {
     '^libphonenumber-js/(max|core)$': '<rootDir>/node_modules/libphonenumber-js/$1/index.cjs',
   },
   transform: {
-    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: "tsconfig.json" }],
+    '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
   },
   globalSetup: '<rootDir>/test/utils/global-setup.ts',
   globalTeardown: '<rootDir>/test/utils/global-teardown.ts',
