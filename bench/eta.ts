@@ -17,6 +17,7 @@
  */
 import type { AppProcess } from './lib/app-process.js';
 import { runBench } from './lib/cleanup.js';
+import { boundFigure } from './lib/rate-check.js';
 import { withSingleApp } from './lib/single-app.js';
 import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
 
@@ -248,6 +249,16 @@ async function main(): Promise<number> {
             `(A may already have been sending)`,
         );
 
+      const bound = boundFigure(
+        gw.requests.map((r) => r.at),
+        RATE,
+        BURST,
+      );
+      console.log(
+        `rate bound over all ${gw.requests.length} arrivals: excess ${bound.value} (≤ 0 holds)`,
+      );
+      if (!bound.ok) failures.push(`the rate bound broke: worst window excess ${bound.value}`);
+
       const appExit = await stopApp();
 
       console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
@@ -290,6 +301,7 @@ async function main(): Promise<number> {
               target: `|error| ≤ ${round(rb.toleranceMs / 1000, 3)}`,
               ok: Math.abs(rb.errorMs) <= rb.toleranceMs,
             },
+            bound,
           ],
         }),
       );

@@ -125,3 +125,23 @@ export function achievedRate(arrivalsMs: readonly number[], burst: number): numb
   if (last <= first) return null;
   return (n - burst) / ((last - first) / 1000);
 }
+
+/**
+ * QUEUE.md's promise as a bench figure: the worst window's excess over `burst + rate × t`
+ * across all arrivals at the gateway (with `slackMs` of clock slack); ok when ≤ 0.
+ */
+export function boundFigure(
+  arrivalsMs: readonly number[],
+  rate: number,
+  burst: number,
+  slackMs = 5,
+) {
+  const w = worstWindow(arrivalsMs, rate, burst, slackMs);
+  return {
+    name: `worst window excess over ${burst} + ${rate} × t`,
+    value: Math.round(w.excessWithSlack * 1000) / 1000,
+    unit: 'requests',
+    target: '≤ 0',
+    ok: w.holds,
+  };
+}
