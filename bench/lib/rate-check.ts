@@ -128,18 +128,25 @@ export function achievedRate(arrivalsMs: readonly number[], burst: number): numb
 
 /**
  * QUEUE.md's promise as a bench figure: the worst window's excess over `burst + rate × t`
- * across all arrivals at the gateway (with `slackMs` of clock slack); ok when ≤ 0.
+ * across all arrivals at the gateway (with `slackMs` of clock slack); ok when ≤ 0. Prints it,
+ * and a broken bound also goes into `failures`.
  */
-export function boundFigure(
+export function checkBound(
   arrivalsMs: readonly number[],
   rate: number,
   burst: number,
+  failures: string[],
   slackMs = 5,
 ) {
   const w = worstWindow(arrivalsMs, rate, burst, slackMs);
+  const value = Math.round(w.excessWithSlack * 1000) / 1000;
+  console.log(
+    `rate bound over all ${arrivalsMs.length} arrivals: worst excess ${value} (≤ 0 holds)`,
+  );
+  if (!w.holds) failures.push(`the rate bound broke: worst window excess ${value}`);
   return {
     name: `worst window excess over ${burst} + ${rate} × t`,
-    value: Math.round(w.excessWithSlack * 1000) / 1000,
+    value,
     unit: 'requests',
     target: '≤ 0',
     ok: w.holds,
