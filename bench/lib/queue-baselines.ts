@@ -87,8 +87,12 @@ export async function graphileWorker(url: string, jobs: number): Promise<Baselin
   const remaining = await count(url, 'SELECT count(*) AS n FROM graphile_worker._private_jobs');
   const settings =
     'concurrency 128, localQueue.size 5000, completeJobBatchDelay 0, pollInterval 1000 ms';
+  // Our own pool (graphile-worker's default size, 10), so that every connection is closed
+  // before the database is dropped: an idle one cut by the drop was an uncaught error.
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  pool.on('error', () => undefined);
   const runner = await gw.run({
-    connectionString: url,
+    pgPool: pool,
     concurrency: 128,
     noHandleSignals: true,
     pollInterval: 1000,
@@ -116,6 +120,8 @@ export async function graphileWorker(url: string, jobs: number): Promise<Baselin
     };
   } finally {
     await runner.stop();
+    await runner.promise.catch(() => undefined);
+    await pool.end();
     await remaining.end();
   }
 }
