@@ -23,6 +23,7 @@ import pg from 'pg';
 import { startApp, type AppProcess } from './lib/app-process.js';
 import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
 import { runBench } from './lib/cleanup.js';
+import { FINAL_STATUSES } from './lib/cluster-kit.js';
 import { checkBound } from './lib/rate-check.js';
 import { FakeGateway } from './lib/fake-gateway.js';
 import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
@@ -39,7 +40,6 @@ const SETTLE_MS = 500;
 /** Lease expiry + the rest of the job at the configured rate, with generous room. */
 const RECOVERY_TIMEOUT_MS = LEASE_MS + ((N - KILL_AFTER) / RATE) * 1000 * 2 + 20_000;
 const PROGRESS_EVERY_MS = 1_000;
-const FINAL_STATUSES = ['completed', 'partial', 'failed', 'cancelled'];
 
 interface RecipientRow {
   phone: string;

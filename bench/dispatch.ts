@@ -28,11 +28,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startApp, type AppProcess } from './lib/app-process.js';
+import { insertBacklog } from './lib/backlog.js';
 import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
 import { runBench } from './lib/cleanup.js';
 import { latestProfile, profileReport, summarizeProfile } from './lib/cpu-profile.js';
 import { postmasterPid, processCpuMs, treeCpuDeltaMs, treeCpuMs } from './lib/proc-cpu.js';
-import { QCOUNT_PREFIX } from './lib/qcount-prefix.js';
+import { parseQueryCounts, QCOUNT_PRELOAD, type QueryCounts } from './lib/cluster-kit.js';
 import { graphileWorker, pgBoss, type BaselineResult } from './lib/queue-baselines.js';
 import { nowMs, round, sleep } from './lib/util.js';
 
@@ -44,19 +45,7 @@ const CONCURRENCIES = (process.env.BENCH_DISPATCH_CONCURRENCY ?? '1000,2000')
   .map((s) => Number(s.trim()));
 const BASELINES = process.env.BENCH_DISPATCH_BASELINES !== '0';
 const PROFILE = process.env.BENCH_PROFILE === '1';
-const QCOUNT_PRELOAD = new URL('./lib/qcount-preload.js', import.meta.url).pathname;
 const DRAIN_TIMEOUT_MS = 150_000;
-
-interface QCount {
-  q: Record<string, { n: number; ms: number }>;
-  granted: number;
-  takes_refused: number;
-  claimed: number;
-  claims_empty: number;
-  cpu_ms: number;
-  loop_p99_ms: number;
-  loop_max_ms: number;
-}
 
 interface SmspanelRun {
   concurrency: number;
@@ -67,23 +56,11 @@ interface SmspanelRun {
   commitsPerSms: number;
   appCpuMs: number | null;
   pgCpuMs: number | null;
-  qcount: QCount | null;
+  qcount: QueryCounts | null;
   failures: string[];
 }
 
 const thousands = (n: number) => Math.round(n).toLocaleString('en-US').replace(/,/g, ' ');
-
-function lastQCount(output: string): QCount | null {
-  const lines = output.split('\n').filter((l) => l.includes(QCOUNT_PREFIX));
-  for (const line of lines.reverse()) {
-    try {
-      return JSON.parse(line.slice(line.indexOf(QCOUNT_PREFIX) + QCOUNT_PREFIX.length)) as QCount;
-    } catch {
-      // a cut line
-    }
-  }
-  return null;
-}
 
 async function buildBacklog(client: pg.Client): Promise<void> {
   const started = nowMs();
@@ -91,25 +68,11 @@ async function buildBacklog(client: pg.Client): Promise<void> {
     await client.query<{ id: number }>(`SELECT id FROM users WHERE username = 'SMSadmin'`)
   ).rows[0].id;
   await client.query('BEGIN');
-  const jobs = await client.query<{ id: number }>(
-    `INSERT INTO messages (user_id, content, encoding, segments, adhoc, recipient_count, created_at)
-     SELECT $1, 'dispatch backlog job ' || g, 'gsm7', 1, false, $2, now() - make_interval(secs => $3 - g)
-     FROM generate_series(1, $3) AS g ORDER BY g
-     RETURNING id`,
-    [userId, PER_JOB, JOBS],
-  );
-  const ids = jobs.rows.map((r) => r.id).sort((a, b) => a - b);
-  const res = await client.query(
-    `INSERT INTO recipients (message_id, ordinal, phone, priority)
-     SELECT j.id, o, '+8529' || lpad((j.idx * $3 + o - 1)::text, 7, '0'), 1
-     FROM unnest($1::int[], $2::int[]) AS j(id, idx) CROSS JOIN generate_series(1, $3) AS o
-     ORDER BY j.id, o`,
-    [ids, ids.map((_, k) => k), PER_JOB],
-  );
+  await insertBacklog(client, { userId, jobs: JOBS, perJob: PER_JOB, label: 'dispatch' });
   await client.query('COMMIT');
   await client.query('ANALYZE');
   console.log(
-    `backlog: ${JOBS} jobs, ${thousands(res.rowCount ?? 0)} SMS written and analysed in ` +
+    `backlog: ${JOBS} jobs, ${thousands(TOTAL)} SMS written and analysed in ` +
       `${Math.round(nowMs() - started)} ms`,
   );
 }
@@ -232,7 +195,7 @@ async function smspanelRun(concurrency: number, profiled: boolean): Promise<Smsp
     const commits = (await xactCommit(client)) - commitsBefore - polls - 1;
     const failures = await checkDone(client);
     await app.stop();
-    const qcount = lastQCount(app.output());
+    const qcount = parseQueryCounts(app.output()).at(-1) ?? null;
     app = undefined;
     const run: SmspanelRun = {
       concurrency,

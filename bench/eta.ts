@@ -17,6 +17,7 @@
  */
 import type { AppProcess } from './lib/app-process.js';
 import { runBench } from './lib/cleanup.js';
+import { FINAL_STATUSES, jobDetail, type JobDetail } from './lib/cluster-kit.js';
 import { checkBound } from './lib/rate-check.js';
 import { withSingleApp } from './lib/single-app.js';
 import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
@@ -30,23 +31,10 @@ const TOLERANCE_MIN_MS = 2_000;
 const POLL_EVERY_MS = 2_000;
 /** Ideal: (50 - 5) / 5 = 9 s; generous room before giving up. */
 const SEND_TIMEOUT_MS = (((N_A + N_B - BURST) / RATE) * 2 + 20) * 1000;
-const FINAL_STATUSES = ['completed', 'partial', 'failed', 'cancelled'];
 
 interface Accepted {
   id: number;
   total: number;
-  queue_position: number | null;
-  estimated_complete_at: string | null;
-}
-
-interface JobDetail {
-  id: number;
-  job_status: string;
-  recipient_count: number;
-  success_count: number;
-  failed_count: number;
-  pending_count: number;
-  cancelled_count: number;
   queue_position: number | null;
   estimated_complete_at: string | null;
 }
@@ -88,12 +76,6 @@ async function submit(app: AppProcess, name: string, numbers: string[]): Promise
     job,
     estimate: Date.parse(job.estimated_complete_at),
   };
-}
-
-async function jobDetail(app: AppProcess, id: number): Promise<JobDetail> {
-  const res = await app.api<{ data: JobDetail }>('GET', `/api/sms/${id}`);
-  if (res.status !== 200) throw new Error(`GET /api/sms/${id}: HTTP ${res.status}`);
-  return res.body.data;
 }
 
 const secs = (ms: number) => `${round(ms / 1000, 3)} s`;

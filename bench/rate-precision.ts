@@ -15,8 +15,8 @@
  * when its token was taken, when it was claimed, when fetch was called and when it arrived.
  */
 import { fileURLToPath } from 'node:url';
-import type { AppProcess } from './lib/app-process.js';
 import { runBench } from './lib/cleanup.js';
+import { FINAL_STATUSES, jobDetail } from './lib/cluster-kit.js';
 import { verdict, withSingleApp } from './lib/single-app.js';
 import { achievedRate, worstWindow } from './lib/rate-check.js';
 import { joinTrace, parseTrace, traceReport } from './lib/trace-analysis.js';
@@ -31,27 +31,8 @@ const MIN_RATE_RATIO = 0.99;
 const PROGRESS_EVERY_MS = 3_000;
 /** The ideal duration is (N - BURST) / RATE = 28 s; allow generous room before giving up. */
 const SEND_TIMEOUT_MS = (((N - BURST) / RATE) * 1.5 + 20) * 1000;
-const FINAL_STATUSES = ['completed', 'partial', 'failed', 'cancelled'];
 const TRACE = process.env.BENCH_TRACE === '1';
 const TRACE_PRELOAD = fileURLToPath(new URL('./lib/trace-preload.js', import.meta.url));
-
-interface JobDetail {
-  id: number;
-  job_status: string;
-  recipient_count: number;
-  success_count: number;
-  failed_count: number;
-  pending_count: number;
-  cancelled_count: number;
-  estimated_complete_at: string | null;
-  completed_at: string | null;
-}
-
-async function jobDetail(app: AppProcess, id: number): Promise<JobDetail> {
-  const res = await app.api<{ data: JobDetail }>('GET', `/api/sms/${id}`);
-  if (res.status !== 200) throw new Error(`GET /api/sms/${id}: HTTP ${res.status}`);
-  return res.body.data;
-}
 
 async function main(): Promise<number> {
   console.log(

@@ -31,6 +31,7 @@ import { MessagesRepository } from '../src/messages/messages.repository.js';
 import { EstimatesRepository } from '../src/status/estimates.repository.js';
 import { StatusRepository } from '../src/status/status.repository.js';
 import { startApp, type AppProcess } from './lib/app-process.js';
+import { insertBacklog } from './lib/backlog.js';
 import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
 import { runBench } from './lib/cleanup.js';
 import { FakeGateway } from './lib/fake-gateway.js';
@@ -101,35 +102,20 @@ async function createUser(app: AppProcess): Promise<{ id: number; token: string 
 /** The backlog: JOBS pending jobs of PER_JOB pending recipients each, oldest first. */
 async function buildBacklog(client: pg.Client, userId: number): Promise<number[]> {
   const started = nowMs();
-  // created_at one second apart, the first job the oldest: serving order = id order.
-  const jobs = await client.query<{ id: number }>(
-    `INSERT INTO messages (user_id, content, encoding, segments, adhoc, recipient_count, created_at)
-     SELECT $1, 'status-scale backlog job ' || g, 'gsm7', 1, false, $2, now() - make_interval(secs => $3 - g)
-     FROM generate_series(1, $3) AS g ORDER BY g
-     RETURNING id`,
-    [userId, PER_JOB, JOBS],
-  );
-  const ids = jobs.rows.map((r) => r.id).sort((a, b) => a - b);
-  console.log(`backlog: ${thousands(ids.length)} jobs inserted in ${round(nowMs() - started)} ms`);
-  let done = 0;
-  for (let from = 0; from < ids.length; from += CHUNK_JOBS) {
-    const chunk = ids.slice(from, from + CHUNK_JOBS);
-    const indexes = chunk.map((_, k) => from + k);
-    // Distinct numbers over the whole backlog: +8529 and the SMS's global index, 7 digits.
-    const res = await client.query(
-      `INSERT INTO recipients (message_id, ordinal, phone, priority)
-       SELECT j.id, o, '+8529' || lpad((j.idx * $3 + o - 1)::text, 7, '0'), 1
-       FROM unnest($1::int[], $2::int[]) AS j(id, idx) CROSS JOIN generate_series(1, $3) AS o
-       ORDER BY j.id, o`,
-      [chunk, indexes, PER_JOB],
-    );
-    done += res.rowCount ?? 0;
-    const s = (nowMs() - started) / 1000;
-    console.log(
-      `backlog: ${thousands(done)}/${thousands(TOTAL)} SMS (${Math.round((done / TOTAL) * 100)} %) ` +
-        `after ${round(s, 1)} s, ${thousands(Math.round(done / s))} rows/s`,
-    );
-  }
+  const ids = await insertBacklog(client, {
+    userId,
+    jobs: JOBS,
+    perJob: PER_JOB,
+    label: 'status-scale',
+    chunkJobs: CHUNK_JOBS,
+    onProgress: (done) => {
+      const s = (nowMs() - started) / 1000;
+      console.log(
+        `backlog: ${thousands(done)}/${thousands(TOTAL)} SMS (${Math.round((done / TOTAL) * 100)} %) ` +
+          `after ${round(s, 1)} s, ${thousands(Math.round(done / s))} rows/s`,
+      );
+    },
+  });
   return ids;
 }
 

@@ -129,6 +129,8 @@ export interface JobDetail {
   failed_count: number;
   pending_count: number;
   cancelled_count: number;
+  queue_position: number | null;
+  estimated_complete_at: string | null;
   completed_at: string | null;
 }
 

@@ -48,6 +48,17 @@ async function waitUntil(
   }
 }
 
+function measured(
+  name: string,
+  version: string,
+  settings: string,
+  jobs: number,
+  enqueueMs: number,
+  drainMs: number,
+): BaselineResult {
+  return { name, version, settings, jobs, enqueueMs, drainMs, jobsPerSec: jobs / (drainMs / 1000) };
+}
+
 /** A counting query on its own connection; `end()` closes it. */
 async function count(
   url: string,
@@ -108,16 +119,7 @@ export async function graphileWorker(url: string, jobs: number): Promise<Baselin
   });
   try {
     const end = await waitUntil('graphile-worker', jobs, () => handled, remaining, 170_000);
-    const drainMs = end - first;
-    return {
-      name: 'graphile-worker',
-      version,
-      settings,
-      jobs,
-      enqueueMs,
-      drainMs,
-      jobsPerSec: jobs / (drainMs / 1000),
-    };
+    return measured('graphile-worker', version, settings, jobs, enqueueMs, end - first);
   } finally {
     await runner.stop();
     await runner.promise.catch(() => undefined);
@@ -163,16 +165,7 @@ export async function pgBoss(url: string, jobs: number): Promise<BaselineResult>
       await boss.work(queue, { batchSize: 5000, pollingIntervalSeconds: 0.5 }, handler);
     }
     const end = await waitUntil('pg-boss', jobs, () => handled, remaining, 170_000);
-    const drainMs = end - first;
-    return {
-      name: 'pg-boss',
-      version,
-      settings,
-      jobs,
-      enqueueMs,
-      drainMs,
-      jobsPerSec: jobs / (drainMs / 1000),
-    };
+    return measured('pg-boss', version, settings, jobs, enqueueMs, end - first);
   } finally {
     await boss.stop({ graceful: false, wait: true });
     await remaining.end();
