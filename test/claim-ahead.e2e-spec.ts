@@ -61,4 +61,40 @@ describe('Claiming the next batch ahead (e2e)', () => {
     expect(new Set(gw.requests.map((r) => r.to)).size).toBe(24);
     expect(gw.requests).toHaveLength(24);
   });
+
+  it('sends nothing it claimed ahead once the queue is paused; resume sends the rest', async () => {
+    gw.reset();
+    // Slow answers: a batch claimed ahead would go out when these finish, ~600 ms after the
+    // pause, well apart from the few ms a pause takes to reach the worker.
+    gw.setDefault({ status: 200, body: 'OK', delayMs: 600 });
+    const job = (
+      await sendBulk(t, admin, { recipients: hkMobiles(24, 950), content: 'paused ahead' }).expect(
+        202,
+      )
+    ).body.data;
+    // The first batch is at the gateway and the next one claimed behind it.
+    await gw.waitForRequests(CONCURRENCY, 10000);
+    await eventually(async () => (await sending()) > CONCURRENCY);
+    await t.http().post('/api/admin/queue/pause').set(bearer(admin)).expect(200);
+    const pausedAt = performance.timeOrigin + performance.now();
+    const atPause = gw.requests.length;
+    // Long enough for the batch claimed ahead to find free slots, had it been sent on.
+    await new Promise((r) => setTimeout(r, 1500));
+    // Requests the worker had already started may land within a NOTIFY's delay; none later.
+    const late = gw.requests.filter((r) => r.at > pausedAt + 200);
+    expect(late).toEqual([]);
+    expect(gw.requests.length).toBeLessThan(24);
+    expect(atPause).toBeLessThan(24);
+    // The batch held back went back to the queue, not lost.
+    expect(await sending()).toBe(0);
+
+    await t.http().post('/api/admin/queue/resume').set(bearer(admin)).expect(200);
+    const done = await eventually(async () => {
+      const d = (await t.http().get(`/api/sms/${job.id}`).set(bearer(admin))).body.data;
+      return d.completed_at ? d : null;
+    });
+    expect(done).toMatchObject({ job_status: 'completed', success_count: 24 });
+    expect(new Set(gw.requests.map((r) => r.to)).size).toBe(24);
+    expect(gw.requests).toHaveLength(24);
+  });
 });

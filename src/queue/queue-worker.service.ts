@@ -29,6 +29,13 @@ const CLAIM_HORIZON_S = 0.05;
  */
 const MAX_CLAIM = 2000;
 
+interface ClaimedBatch {
+  rows: ClaimedRecipient[];
+  claimedAt: number;
+  /** The pause count when the claim was made. */
+  pausesBefore: number;
+}
+
 /**
  * Sends the queue: waits for work, takes tokens from the shared bucket, claims that many
  * recipients, sends them with at most QUEUE_CONCURRENCY requests in flight and records the
@@ -57,7 +64,12 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   /** Claimed, unsent recipients whose release failed (database away); retried each turn. */
   private unreleased: string[] = [];
   /** The next batch, claimed while the one before it was being sent (see claimAndSend). */
-  private ahead?: Promise<{ rows: ClaimedRecipient[]; claimedAt: number }>;
+  private ahead?: Promise<ClaimedBatch>;
+  /**
+   * Pause notifications seen. A batch claimed before one is not sent on (API.md: paused,
+   * nothing new is sent); counting, not a flag, so a missed resume cannot stall the worker.
+   */
+  private pauses = 0;
   private loopDone?: Promise<void>;
 
   constructor(
@@ -81,7 +93,10 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
 
   async onApplicationBootstrap(): Promise<void> {
     await this.notifier.listen(QUEUED_CHANNEL, () => this.wake());
-    await this.notifier.listen(QUEUE_CONTROL_CHANNEL, () => this.wake());
+    await this.notifier.listen(QUEUE_CONTROL_CHANNEL, (paused) => {
+      if (paused === 'true') this.pauses++;
+      this.wake();
+    });
     await this.notifier.listen('__reconnected', () => this.wake());
     this.loopDone = this.loop();
     this.logger.log(
@@ -123,15 +138,18 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
   /**
    * Claims a batch, then pays for each SMS with a token right before sending it: the time
    * from token to gateway is then only the request itself, so the gateway sees the bucket's
-   * own spacing. The batch is sized to the tokens at hand (so a pause meanwhile lets it
-   * finish, like requests in flight); what cannot be sent while the lease is safely ours (or
-   * after a stop) is handed back.
+   * own spacing. The batch is sized to the tokens at hand; what cannot be sent while the lease
+   * is safely ours, or after a pause or a stop, is handed back (requests already made finish).
    * False when there was no work.
    */
   private async claimAndSend(free: number): Promise<boolean> {
     const leaseMs = this.config.queueLeaseMs;
     const size = Math.max(1, Math.min(free, MAX_CLAIM, this.claimLimit()));
-    const { rows: claimed, claimedAt } = await (this.takeAhead() ?? this.claimNow(size));
+    const {
+      rows: claimed,
+      claimedAt,
+      pausesBefore,
+    } = await (this.takeAhead() ?? this.claimNow(size));
     if (claimed.length === 0) return false;
     const mustSendBy = claimedAt + leaseMs / 2;
     // A full batch that only the free slots limited: the backlog is deep, so (see below) the
@@ -142,6 +160,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       while (
         sent < claimed.length &&
         !this.stop.signal.aborted &&
+        this.pauses === pausesBefore &&
         this.clock.now() < mustSendBy &&
         this.clock.now() >= this.holdUntil
       ) {
@@ -196,14 +215,15 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     return Math.min(affordable, leaseCap);
   }
 
-  private async claimNow(size: number): Promise<{ rows: ClaimedRecipient[]; claimedAt: number }> {
+  private async claimNow(size: number): Promise<ClaimedBatch> {
     const claimedAt = this.clock.now();
+    const pausesBefore = this.pauses;
     const rows = await this.repo.claim(this.workerId, size, this.config.queueLeaseMs);
-    return { rows, claimedAt };
+    return { rows, claimedAt, pausesBefore };
   }
 
   /** The batch claimed ahead, if any; it is then no longer ahead. */
-  private takeAhead(): Promise<{ rows: ClaimedRecipient[]; claimedAt: number }> | undefined {
+  private takeAhead(): Promise<ClaimedBatch> | undefined {
     const ahead = this.ahead;
     this.ahead = undefined;
     return ahead;
