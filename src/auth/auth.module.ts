@@ -2,11 +2,14 @@ import { Module } from '@nestjs/common';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
+import { AccountService } from './account.service.js';
 import { AuthController } from './auth.controller.js';
-import { BearerStrategy } from './bearer.strategy.js';
+import { BearerResolver, BearerStrategy } from './bearer.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginThrottleGuard } from './login-throttle.guard.js';
 import { OptionalBearerGuard } from './optional-bearer.guard.js';
+import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
+import { SessionSecretRepository } from './session-secret.repository.js';
 import { SessionTokensService } from './session-tokens.service.js';
 
 @Module({
@@ -14,11 +17,15 @@ import { SessionTokensService } from './session-tokens.service.js';
   controllers: [AuthController],
   providers: [
     SessionTokensService,
+    SessionSecretRepository,
+    RevokedSessionsRepository,
+    AccountService,
     LocalStrategy,
+    BearerResolver,
     BearerStrategy,
     LoginThrottleGuard,
     OptionalBearerGuard,
   ],
-  exports: [SessionTokensService, OptionalBearerGuard, UsersModule],
+  exports: [SessionTokensService, BearerResolver, OptionalBearerGuard, UsersModule],
 })
 export class AuthModule {}

@@ -1,54 +1,81 @@
 import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
+import type { Request } from 'express';
 import { Strategy } from 'passport-http-bearer';
 import { UserEntity } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { AuthenticatedUser } from './authenticated-user.js';
+import { AuthenticatedUser } from '../access/authenticated-user.js';
+import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 import { SessionTokensService } from './session-tokens.service.js';
-import { API_TOKEN_PREFIX } from './tokens.js';
+import { API_TOKEN_PREFIX } from '../users/api-tokens.js';
 
-function toCaller(u: UserEntity, via: AuthenticatedUser['via']): AuthenticatedUser {
+function toCaller(
+  u: UserEntity,
+  via: AuthenticatedUser['via'],
+  session?: AuthenticatedUser['session'],
+): AuthenticatedUser {
   return {
     id: u.id,
     username: u.username,
     isAdmin: u.isAdmin,
     isActive: u.isActive,
+    canSendUrgent: u.canSendUrgent,
+    weight: u.weight,
     createdAt: u.createdAt,
     via,
+    session,
   };
 }
 
 /**
- * One bearer strategy for both kinds of token: API tokens (prefixed, looked up by hash) and
- * session tokens (signed, expiring). Either way the user is re-read so a disabled account
- * or a changed password takes effect at once.
+ * Turns a bearer token into its caller: API tokens (prefixed, looked up by hash) and
+ * session tokens (signed, expiring, not logged out). Either way the user is re-read so a
+ * disabled account or a changed password takes effect at once.
  */
 @Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
+export class BearerResolver {
   constructor(
     private readonly users: UsersService,
     private readonly sessions: SessionTokensService,
-  ) {
-    super();
-  }
+    private readonly revoked: RevokedSessionsRepository,
+  ) {}
 
-  async validate(token: string): Promise<AuthenticatedUser | false> {
-    return resolveBearer(token, this.users, this.sessions);
+  async resolve(token: string): Promise<AuthenticatedUser | false> {
+    if (token.length > 2048) return false;
+    if (token.startsWith(API_TOKEN_PREFIX)) {
+      const user = await this.users.findByApiToken(token);
+      return user?.isActive ? toCaller(user, 'api_token') : false;
+    }
+    const claims = this.sessions.verify(token);
+    if (!claims) return false;
+    const user = await this.revoked.findSessionUser(claims.sub, claims.jti);
+    if (!user?.isActive || user.sessionVersion !== claims.sv) return false;
+    return toCaller(user, 'session', { id: claims.jti, expiresAt: new Date(claims.exp * 1000) });
   }
 }
 
-export async function resolveBearer(
-  token: string,
-  users: UsersService,
-  sessions: SessionTokensService,
-): Promise<AuthenticatedUser | false> {
-  if (token.length > 2048) return false;
-  if (token.startsWith(API_TOKEN_PREFIX)) {
-    const user = await users.findByApiToken(token);
-    return user?.isActive ? toCaller(user, 'api_token') : false;
+/** The token of an `Authorization: Bearer <token>` header, the only place a token is read. */
+export function headerToken(req: Request): string | undefined {
+  return /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+}
+
+/** The passport strategy behind @Authenticated(). */
+@Injectable()
+export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
+  constructor(private readonly resolver: BearerResolver) {
+    super();
   }
-  const claims = sessions.verify(token);
-  if (!claims) return false;
-  const user = await users.findById(claims.sub);
-  return user?.isActive && user.sessionVersion === claims.sv ? toCaller(user, 'session') : false;
+
+  /**
+   * passport-http-bearer also takes `?access_token=` and a body `access_token`, which end up
+   * in logs, histories and referrers: it is shown the Authorization header alone.
+   */
+  override authenticate(req: Request, options?: object): void {
+    const headerOnly = { headers: { authorization: req.headers.authorization } };
+    super.authenticate(headerOnly as Request, options);
+  }
+
+  async validate(token: string): Promise<AuthenticatedUser | false> {
+    return this.resolver.resolve(token);
+  }
 }

@@ -4,7 +4,7 @@ import { Strategy } from 'passport-local';
 import { AppError } from '../common/app-error.js';
 import { UserEntity } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { decoyHash, verifyPassword } from './password-hasher.js';
+import { decoyHash, verifyPassword } from '../users/password-hasher.js';
 
 /** Unknown user, wrong password and disabled user all get this same answer. */
 const BAD_CREDENTIALS = () => new AppError(401, 'UNAUTHORIZED', 'Invalid username or password');

@@ -6,15 +6,25 @@ import { DataSource } from 'typeorm';
 import { AppError } from '../common/app-error.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
+/** Too many password attempts; `retryAfterSeconds` goes into a Retry-After header. */
+export class ThrottledError extends AppError {
+  constructor(readonly retryAfterSeconds: number) {
+    super(429, 'RATE_LIMITED', 'Too many login attempts, try again later');
+  }
+}
+
 /**
- * Counts login attempts per client address and username in PostgreSQL, so the limit holds
- * across every process and one attacker cannot lock out other users.
+ * Counts password attempts in PostgreSQL, so the limits hold across every process: per
+ * client address and username (one attacker cannot lock out other users), and per client
+ * address alone (one address cannot try many usernames). The address is `req.ip`, which
+ * honours X-Forwarded-For only from the proxies named in TRUST_PROXY.
  * (Not @nestjs/throttler: it is CommonJS requiring ESM-only Nest 12, which jest on Node 20
  * cannot load.)
  */
 @Injectable()
 export class LoginThrottleGuard implements CanActivate, OnModuleInit {
-  private limiter: RateLimiterPostgres;
+  private perUser: RateLimiterPostgres;
+  private perAddress: RateLimiterPostgres;
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -22,40 +32,64 @@ export class LoginThrottleGuard implements CanActivate, OnModuleInit {
   ) {}
 
   onModuleInit(): void {
-    this.limiter = new RateLimiterPostgres({
-      storeClient: this.dataSource,
-      storeType: 'typeorm',
-      tableName: 'login_attempts',
-      tableCreated: true, // made by a migration, never by the library
-      keyPrefix: 'login',
-      points: this.config.loginThrottleLimit,
-      duration: Math.ceil(this.config.loginThrottleTtlMs / 1000),
-    });
+    const limiter = (keyPrefix: string, points: number) =>
+      new RateLimiterPostgres({
+        storeClient: this.dataSource,
+        storeType: 'typeorm',
+        tableName: 'login_attempts',
+        tableCreated: true, // made by a migration, never by the library
+        keyPrefix,
+        points,
+        duration: Math.ceil(this.config.loginThrottleTtlMs / 1000),
+      });
+    this.perUser = limiter('login', this.config.loginThrottleLimit);
+    this.perAddress = limiter('login-ip', this.config.loginThrottleIpLimit);
   }
 
-  private key(req: Request): string {
-    const body = (req.body ?? {}) as { username?: unknown };
+  private userKey(ip: string, username: unknown): string {
     // NUL cannot be stored in the PostgreSQL key column.
-    const name = typeof body.username === 'string' ? body.username.replace(/\u0000/g, '') : '';
-    const username = name.toLowerCase().slice(0, 64);
-    return `${req.ip}|${username}`;
+    const name = typeof username === 'string' ? username.replace(/\u0000/g, '') : '';
+    return `${ip}|${name.toLowerCase().slice(0, 64)}`;
   }
 
-  /** A successful login clears the count: only runs of failures are throttled. */
-  async reset(req: Request): Promise<void> {
-    await this.limiter.delete(this.key(req));
+  /** Counts one password attempt for `username` from `ip`; throws ThrottledError over a limit. */
+  async attempt(ip: string, username: unknown): Promise<void> {
+    try {
+      await this.perAddress.consume(ip);
+      await this.perUser.consume(this.userKey(ip, username));
+    } catch (err) {
+      if (!(err instanceof RateLimiterRes)) throw err;
+      throw new ThrottledError(Math.ceil(err.msBeforeNext / 1000));
+    }
+  }
+
+  /**
+   * A right password: that username's run of failures is cleared, and the attempt is given
+   * back to the address, so only failures count there (a login to one's own account
+   * between guesses cannot clear the address's count).
+   */
+  async succeeded(ip: string, username: unknown): Promise<void> {
+    await this.perUser.delete(this.userKey(ip, username));
+    await this.perAddress.reward(ip, 1);
   }
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const req = context.switchToHttp().getRequest<Request>();
     try {
-      await this.limiter.consume(this.key(req));
+      await this.attempt(
+        clientAddress(req),
+        (req.body as { username?: unknown } | undefined)?.username,
+      );
       return true;
     } catch (err) {
-      if (!(err instanceof RateLimiterRes)) throw err;
-      const res = context.switchToHttp().getResponse<Response>();
-      res.setHeader('Retry-After', String(Math.ceil(err.msBeforeNext / 1000)));
-      throw new AppError(429, 'RATE_LIMITED', 'Too many login attempts, try again later');
+      if (err instanceof ThrottledError) {
+        const res = context.switchToHttp().getResponse<Response>();
+        res.setHeader('Retry-After', String(err.retryAfterSeconds));
+      }
+      throw err;
     }
   }
 }
+
+/** The client's address as express sees it (after TRUST_PROXY), never empty. */
+export const clientAddress = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? '';

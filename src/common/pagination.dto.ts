@@ -21,11 +21,6 @@ export class PaginationQueryDto {
   per_page: number = 20;
 }
 
-export interface Page<T> {
-  items: T[];
-  total: number;
-}
-
 export function pageMeta(total: number, q: PaginationQueryDto) {
   return { total, pages: Math.ceil(total / q.per_page), current_page: q.page };
 }

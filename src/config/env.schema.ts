@@ -11,7 +11,9 @@ import {
   MaxLength,
   Min,
   MinLength,
+  ValidateBy,
 } from 'class-validator';
+import { isIP } from 'node:net';
 
 const toNumber = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : Number(value);
@@ -22,6 +24,16 @@ const toList = ({ value }: { value: unknown }) =>
         .map((v) => v.trim())
         .filter(Boolean)
     : value;
+
+/** One TRUST_PROXY entry: a name express knows, or an IPv4/IPv6 address with optional /bits. */
+function isTrustedProxy(value: unknown): boolean {
+  if (typeof value !== 'string') return false;
+  if (['loopback', 'linklocal', 'uniquelocal'].includes(value)) return true;
+  const [address, bits, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && +bits <= (family === 4 ? 32 : 128));
+}
 
 /**
  * Every environment variable smspanel reads, with its rule. Names match the documented
@@ -40,6 +52,18 @@ export class EnvSchema {
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.01) @Max(720) SESSION_TTL_HOURS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) LOGIN_THROTTLE_LIMIT?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1000) LOGIN_THROTTLE_TTL_MS?: number;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) LOGIN_THROTTLE_IP_LIMIT?: number;
+  @IsOptional()
+  @Transform(toList)
+  @ValidateBy({
+    name: 'isTrustedProxy',
+    validator: {
+      validate: (v) => Array.isArray(v) && v.every(isTrustedProxy),
+      defaultMessage: () =>
+        'TRUST_PROXY must list addresses, subnets (CIDR) or loopback, linklocal, uniquelocal',
+    },
+  })
+  TRUST_PROXY?: string[];
   @IsOptional() @Transform(toList) @IsString({ each: true }) CORS_ORIGINS?: string[];
   @IsOptional()
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -59,6 +83,7 @@ export class EnvSchema {
   SMS_SIMULATOR_FAILURE_RATIO?: number;
   @IsOptional() @Transform(toNumber) @IsNumber() @Min(0.001) @Max(100000) SMS_RATE_PER_SEC?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100000) SMS_BURST_CAPACITY?: number;
+  @IsOptional() @IsIn(['request', 'segment']) SMS_RATE_UNIT?: string;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100) SMS_MAX_ATTEMPTS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(10000) QUEUE_CONCURRENCY?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1000) @Max(3600000) QUEUE_LEASE_MS?: number;
@@ -66,12 +91,19 @@ export class EnvSchema {
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(3600000) SMS_RETRY_BASE_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(86400000) SMS_RETRY_MAX_MS?: number;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(255) SMS_MAX_SEGMENTS?: number;
+  @IsOptional() @IsString() SMS_SEND_WINDOW?: string;
   @IsOptional()
   @Transform(toNumber)
   @IsInt()
   @Min(1)
   @Max(1000000)
   SMS_MAX_BULK_RECIPIENTS?: number;
+  @IsOptional()
+  @Transform(toNumber)
+  @IsInt()
+  @Min(1)
+  @Max(10000000)
+  SMS_MAX_CSV_ROWS?: number;
   @IsOptional()
   @Transform(toList)
   @Matches(/^[A-Z]{2}$/, { each: true })
@@ -81,4 +113,11 @@ export class EnvSchema {
   @IsOptional() @Transform(toNumber) @IsInt() @Min(0) @Max(10000) RATE_LIMIT_JITTER_MS?: number;
   @IsOptional() @IsIn(['all', 'api', 'worker']) QUEUE_ROLE?: string;
   @IsOptional() @Transform(toNumber) @IsInt() @Min(0) @Max(600000) SHUTDOWN_GRACE_MS?: number;
+  @IsOptional() @Matches(/^[\x21-\x7e]{16,512}$/) METRICS_TOKEN?: string;
+  @IsOptional() @IsIn(['true', 'false']) WEBHOOK_ALLOW_PRIVATE?: string;
+  @IsOptional() @Matches(/^[\x21-\x7e]{16,512}$/) SMS_RECEIPT_SECRET?: string;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(100) @Max(60000) WEBHOOK_TIMEOUT_MS?: number;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(10) @Max(600000) WEBHOOK_RETRY_BASE_MS?: number;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100) WEBHOOK_CONCURRENCY?: number;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(3650) EVENT_RETENTION_DAYS?: number;
 }

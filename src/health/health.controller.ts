@@ -6,7 +6,7 @@ import { HealthService } from './health.service.js';
 
 class HealthChecksDto {
   @ApiProperty({ example: 'up', enum: ['up', 'down'] }) database: string;
-  @ApiProperty({ example: 'up', enum: ['up', 'down', 'paused', 'disabled'] }) queue: string;
+  @ApiProperty({ example: 'up', enum: ['up', 'down', 'paused'] }) queue: string;
 }
 
 class HealthDto {

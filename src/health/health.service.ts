@@ -1,9 +1,9 @@
-import { Inject, Injectable, Optional } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
-import { QUEUE_HEALTH, type QueueHealth } from './queue-health.js';
+import { QueueHealthService } from '../queue/queue-health.js';
 
 @Injectable()
 export class HealthService {
@@ -11,7 +11,7 @@ export class HealthService {
     private readonly db: TypeOrmHealthIndicator,
     @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-    @Optional() @Inject(QUEUE_HEALTH) private readonly queue?: QueueHealth,
+    private readonly queue: QueueHealthService,
   ) {}
 
   private async databaseUp(): Promise<boolean> {
@@ -29,11 +29,7 @@ export class HealthService {
   async report() {
     const database = (await this.databaseUp()) ? 'up' : 'down';
     const queue =
-      database === 'up' && this.queue
-        ? await this.queue.queueStatus().catch(() => 'down' as const)
-        : database === 'up'
-          ? 'disabled'
-          : 'down';
+      database === 'up' ? await this.queue.queueStatus().catch(() => 'down' as const) : 'down';
     const ok = database === 'up' && queue !== 'down';
     return {
       status: ok ? 'ok' : 'error',

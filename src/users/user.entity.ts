@@ -26,6 +26,14 @@ export class UserEntity {
   @Column({ name: 'is_active', type: 'boolean', default: true })
   isActive: boolean;
 
+  /** May mark jobs urgent (the urgent lane, served before every normal SMS). Admins always may. */
+  @Column({ name: 'can_send_urgent', type: 'boolean', default: false })
+  canSendUrgent: boolean;
+
+  /** Share of the rate inside a lane relative to other users with SMS waiting (1-100). */
+  @Column({ type: 'smallint', default: 1 })
+  weight: number;
+
   @Column({ name: 'created_at', type: 'timestamptz', default: () => 'now()' })
   createdAt: Date;
 

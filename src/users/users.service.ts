@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { InjectRepository } from '@nestjs/typeorm';
 import { Repository } from 'typeorm';
-import { hashPassword } from '../auth/password-hasher.js';
-import { hashApiToken, newApiToken } from '../auth/tokens.js';
+import { hashPassword } from './password-hasher.js';
+import { hashApiToken, newApiToken } from './api-tokens.js';
 import { conflict, notFound } from '../common/app-error.js';
 import { PaginationQueryDto } from '../common/pagination.dto.js';
 import { UserEntity } from './user.entity.js';
@@ -11,12 +11,16 @@ export interface NewUser {
   username: string;
   password: string;
   isAdmin?: boolean;
+  canSendUrgent?: boolean;
+  weight?: number;
 }
 
 export interface UserChanges {
   password?: string;
   isActive?: boolean;
   isAdmin?: boolean;
+  canSendUrgent?: boolean;
+  weight?: number;
 }
 
 @Injectable()
@@ -49,6 +53,9 @@ export class UsersService {
       passwordHash: await hashPassword(input.password),
       apiTokenHash: hashApiToken(token),
       isAdmin: input.isAdmin ?? false,
+      // Users created after the lanes migration must be given the urgent right explicitly.
+      canSendUrgent: input.canSendUrgent ?? false,
+      weight: input.weight ?? 1,
     });
     // A concurrent twin still hits the unique index; the error filter answers 409 for it.
     return { user: await this.users.save(user), token };
@@ -78,6 +85,8 @@ export class UsersService {
       user.isActive = changes.isActive;
     }
     if (changes.isAdmin !== undefined) user.isAdmin = changes.isAdmin;
+    if (changes.canSendUrgent !== undefined) user.canSendUrgent = changes.canSendUrgent;
+    if (changes.weight !== undefined) user.weight = changes.weight;
     user.updatedAt = new Date();
     return this.users.save(user);
   }
@@ -91,11 +100,22 @@ export class UsersService {
   /** Replaces the user's API token; the old one stops working at once. */
   async rotateToken(id: number): Promise<string> {
     const token = newApiToken();
-    const result = await this.users.update(
-      { id },
-      { apiTokenHash: hashApiToken(token), updatedAt: new Date() },
-    );
-    if (!result.affected) throw notFound('User');
+    await this.setApiTokenHash(id, hashApiToken(token));
     return token;
+  }
+
+  /** Takes the user's API token away (until an admin or the user makes a new one). */
+  revokeToken(id: number): Promise<void> {
+    return this.setApiTokenHash(id, null);
+  }
+
+  private async setApiTokenHash(id: number, apiTokenHash: string | null): Promise<void> {
+    const result = await this.users.update({ id }, { apiTokenHash, updatedAt: new Date() });
+    if (!result.affected) throw notFound('User');
+  }
+
+  /** Ends every session token of the user (logout everywhere); the API token stays. */
+  async endSessions(id: number): Promise<void> {
+    await this.users.increment({ id }, 'sessionVersion', 1);
   }
 }

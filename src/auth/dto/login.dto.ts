@@ -1,4 +1,4 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, PickType } from '@nestjs/swagger';
 import { IsNotEmpty, IsString, MaxLength } from 'class-validator';
 import { UserDto } from '../../users/dto/user.dto.js';
 
@@ -16,11 +16,14 @@ export class LoginDto {
   password: string;
 }
 
-export class LoginUserDto {
-  @ApiProperty({ example: 1 }) id: number;
-  @ApiProperty({ example: 'SMSadmin' }) username: string;
-  @ApiProperty({ example: true }) is_admin: boolean;
-}
+/** The user part of the login answer: who logged in, their role and their sending rights. */
+export class LoginUserDto extends PickType(UserDto, [
+  'id',
+  'username',
+  'is_admin',
+  'can_send_urgent',
+  'weight',
+] as const) {}
 
 export class LoginResponseDto {
   @ApiProperty({

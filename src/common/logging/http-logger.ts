@@ -1,8 +1,23 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { Logger as Pino } from 'pino';
 import { pinoHttp } from 'pino-http';
-import { requestId } from '../request-id.middleware.js';
+import { requestId } from '../request-id.js';
 import { requestContext } from './request-context.js';
+
+/**
+ * The path with every query value replaced: a query string may carry a token (e.g.
+ * `?access_token=`) or personal data, and the access log keeps neither.
+ */
+export function loggableUrl(url: string): string {
+  const q = url.indexOf('?');
+  if (q < 0) return url;
+  const keys = url
+    .slice(q + 1)
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => `${pair.split('=')[0].slice(0, 64)}=[redacted]`);
+  return `${url.slice(0, q)}?${keys.join('&')}`;
+}
 
 /** One access-log line per request (not for probes and scrapes), and the request context. */
 export function httpLogger(logger: Pino) {
@@ -14,7 +29,7 @@ export function httpLogger(logger: Pino) {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
-        url: req.url,
+        url: loggableUrl(req.url),
       }),
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },

@@ -1,5 +1,5 @@
 import type { LoggerService } from '@nestjs/common';
-import pino, { Logger as Pino } from 'pino';
+import pino, { DestinationStream, Logger as Pino } from 'pino';
 import { requestContext } from './request-context.js';
 
 /** Never written to the logs: credentials of any kind. */
@@ -9,26 +9,45 @@ const REDACT = [
   'req.headers["idempotency-key"]',
   'password',
   'token',
+  'secret',
   '*.password',
+  '*.current_password',
+  '*.new_password',
   '*.token',
+  '*.access_token',
+  '*.secret',
+  '*.sessionSecret',
+  '*.smsApiSecret',
+  '*.metricsToken',
 ];
 
 /**
  * JSON lines for machines; pretty lines when a person watches a terminal. Every line made
- * while serving a request carries its id.
+ * while serving a request carries its id. `destination` (tests) replaces stdout.
  */
-export function createRootLogger(level: string): Pino {
-  return pino({
+export function createRootLogger(level: string, destination?: DestinationStream): Pino {
+  const options: pino.LoggerOptions = {
     level,
     redact: { paths: REDACT, censor: '[redacted]' },
     mixin: () => {
       const ctx = requestContext.getStore();
       return ctx ? { requestId: ctx.requestId } : {};
     },
-    transport: process.stdout.isTTY
-      ? { target: 'pino-pretty', options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' } }
-      : undefined,
-  });
+  };
+  if (destination) return pino(options, destination);
+  if (process.stdout.isTTY) {
+    return pino({
+      ...options,
+      transport: {
+        target: 'pino-pretty',
+        options: { singleLine: true, translateTime: 'SYS:HH:MM:ss.l' },
+      },
+    });
+  }
+  // Written asynchronously: lines made while a write is under way go out together in the
+  // next one (a synchronous write per line was a third of the app's CPU under 300 requests
+  // a second, measured by bench/submissions). pino flushes what is left when the process exits.
+  return pino(options, pino.destination({ dest: 1, sync: false }));
 }
 
 /** Nest's logger interface over pino, so framework and app lines share one format. */

@@ -1,15 +1,54 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import {
   IsBoolean,
+  IsInt,
   IsOptional,
   IsString,
   Matches,
+  Max,
   MaxLength,
+  Min,
   MinLength,
   ValidateIf,
 } from 'class-validator';
 
 export const USERNAME_RULE = /^[A-Za-z0-9_.-]{3,64}$/;
+
+/** Absent means "default" or "leave as is"; null is a wrong type like any other (not "clear"). */
+const present = (_: object, v: unknown) => v !== undefined;
+
+export const MIN_WEIGHT = 1;
+export const MAX_WEIGHT = 100;
+
+/** `can_send_urgent` in a create or change request (absent: false, or unchanged). */
+const UrgentRightInput = (doc: { example: boolean; default?: boolean }) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      ...doc,
+      description:
+        'May mark jobs urgent (adhoc: true or priority: "urgent"): the urgent lane is served before every normal SMS. Admins always may; without it such a request answers 403.',
+    }),
+    ValidateIf(present),
+    IsBoolean(),
+  );
+
+/** `weight` in a create or change request (absent: 1, or unchanged). */
+const WeightInput = (doc: { example: number; default?: number }) =>
+  applyDecorators(
+    ApiPropertyOptional({
+      ...doc,
+      type: 'integer',
+      minimum: MIN_WEIGHT,
+      maximum: MAX_WEIGHT,
+      description:
+        'Share of the sending rate inside a lane, relative to the weights of the other users with SMS waiting (integer 1-100): a user of weight 3 gets three times the SMS of a user of weight 1 while both wait.',
+    }),
+    ValidateIf(present),
+    IsInt(),
+    Min(MIN_WEIGHT),
+    Max(MAX_WEIGHT),
+  );
 
 export class CreateUserDto {
   @ApiProperty({
@@ -33,10 +72,13 @@ export class CreateUserDto {
   @IsOptional()
   @IsBoolean()
   is_admin?: boolean;
-}
 
-/** Absent means "leave as is"; null is a wrong type like any other (not "clear"). */
-const present = (_: object, v: unknown) => v !== undefined;
+  @UrgentRightInput({ example: false, default: false })
+  can_send_urgent?: boolean;
+
+  @WeightInput({ example: 1, default: 1 })
+  weight?: number;
+}
 
 export class UpdateUserDto {
   @ApiPropertyOptional({ example: 'a new long password', minLength: 8, maxLength: 200 })
@@ -58,4 +100,10 @@ export class UpdateUserDto {
   @ValidateIf(present)
   @IsBoolean()
   is_admin?: boolean;
+
+  @UrgentRightInput({ example: true })
+  can_send_urgent?: boolean;
+
+  @WeightInput({ example: 3 })
+  weight?: number;
 }

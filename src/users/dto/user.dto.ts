@@ -1,4 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
+import { MAX_WEIGHT, MIN_WEIGHT } from './user-input.dto.js';
 
 /** A user as the API shows it: never a hash. */
 export class UserDto {
@@ -6,6 +7,21 @@ export class UserDto {
   @ApiProperty({ example: 'alice' }) username: string;
   @ApiProperty({ example: false }) is_admin: boolean;
   @ApiProperty({ example: true }) is_active: boolean;
+  @ApiProperty({
+    example: false,
+    description:
+      'May mark jobs urgent (adhoc: true or priority: "urgent"). Admins may whatever this says.',
+  })
+  can_send_urgent: boolean;
+  @ApiProperty({
+    type: 'integer',
+    example: 1,
+    minimum: MIN_WEIGHT,
+    maximum: MAX_WEIGHT,
+    description:
+      "Share of the sending rate inside a lane, relative to other waiting users' weights",
+  })
+  weight: number;
   @ApiProperty({ example: '2026-11-28T09:30:00.000Z' }) created_at: string;
 
   static from(u: {
@@ -13,6 +29,8 @@ export class UserDto {
     username: string;
     isAdmin: boolean;
     isActive: boolean;
+    canSendUrgent: boolean;
+    weight: number;
     createdAt: Date;
   }): UserDto {
     return {
@@ -20,6 +38,8 @@ export class UserDto {
       username: u.username,
       is_admin: u.isAdmin,
       is_active: u.isActive,
+      can_send_urgent: u.canSendUrgent,
+      weight: u.weight,
       created_at: u.createdAt.toISOString(),
     };
   }

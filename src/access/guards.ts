@@ -1,12 +1,8 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { AuthGuard } from '@nestjs/passport';
-import { plainToInstance } from 'class-transformer';
-import { validate } from 'class-validator';
 import { AppError } from '../common/app-error.js';
-import { validationDetails } from '../common/envelope.filter.js';
 import { AuthenticatedUser } from './authenticated-user.js';
-import { LoginDto } from './dto/login.dto.js';
 import { Role, ROLES_KEY } from './roles.js';
 
 const unauthorized = () => new AppError(401, 'UNAUTHORIZED', 'Missing, invalid or expired token');
@@ -35,27 +31,5 @@ export class RolesGuard implements CanActivate {
     const user = context.switchToHttp().getRequest<{ user?: AuthenticatedUser }>().user;
     if (!user?.isAdmin) throw new AppError(403, 'FORBIDDEN', 'Admin role required');
     return true;
-  }
-}
-
-/**
- * Guards run before pipes, so the login body is validated here: a missing field is a 400
- * with details, not passport-local's bare 401.
- */
-@Injectable()
-export class LocalAuthGuard extends AuthGuard('local') {
-  override async canActivate(context: ExecutionContext): Promise<boolean> {
-    const req = context.switchToHttp().getRequest<{ body: unknown }>();
-    const body = plainToInstance(LoginDto, req.body ?? {});
-    const errors = await validate(body, { whitelist: true, forbidNonWhitelisted: true });
-    if (errors.length) {
-      throw new AppError(
-        400,
-        'MISSING_FIELDS',
-        'username and password are required',
-        validationDetails(errors),
-      );
-    }
-    return (await super.canActivate(context)) as boolean;
   }
 }
