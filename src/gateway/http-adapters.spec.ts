@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeGateway } from '../../bench/lib/fake-gateway.js';
+import { FakeGateway } from '../../test/support/fake-gateway.js';
 import { AppConfig } from '../config/app-config.js';
 import { loadConfig } from '../config/load-config.js';
 import { HktGateway } from './adapters/hkt.gateway.js';
@@ -82,11 +82,15 @@ describe.each([
   const gw = () => make(configFor(provider));
 
   it('answers 200 with status, body and latency', async () => {
-    fake.script(TO, [{ status: 200, body: '{"id":42}' }]);
+    fake.script(TO, [{ status: 200, body: '{"id":42}', delayMs: 120 }]);
+    const started = performance.now();
     const answer = await gw().send({ to: TO, text: TEXT });
+    const elapsed = performance.now() - started;
     expect(answer.status).toBe(200);
     expect(answer.body).toBe('{"id":42}');
-    expect(answer.latencyMs).toBeGreaterThanOrEqual(0);
+    // The gateway's own delay is in it, and nothing that happened outside the call.
+    expect(answer.latencyMs).toBeGreaterThanOrEqual(110);
+    expect(answer.latencyMs).toBeLessThanOrEqual(Math.ceil(elapsed));
   });
 
   it.each([500, 502, 503])('maps HTTP %i to a transient error', async (status) => {

@@ -3,6 +3,21 @@ export interface SmsSendRequest {
   /** E.164 with the leading `+`. */
   to: string;
   text: string;
+  /**
+   * Asked right before the request's first byte goes out, in the same tick as the write: false
+   * and it is not made (the send rejects with NotStartedError). The queue checks there that
+   * its lease, the pause switch and the job still allow it: a process frozen between its own
+   * check and the write learns it on waking, before anything reaches the gateway.
+   */
+  mayStart?: () => boolean;
+}
+
+/** The request was not made: `mayStart` said no. Nothing reached the gateway. */
+export class NotStartedError extends Error {
+  constructor() {
+    super('request not started');
+    this.name = 'NotStartedError';
+  }
 }
 
 export interface SmsGatewayAnswer {
@@ -10,6 +25,8 @@ export interface SmsGatewayAnswer {
   /** The first 500 characters of the gateway's answer. */
   body: string;
   latencyMs: number;
+  /** The gateway's id of the SMS, when its answer names one (delivery receipts refer to it). */
+  messageId?: string;
 }
 
 export interface SmsGateway {

@@ -1,5 +1,5 @@
 import { createServer } from 'node:http';
-import { postToGateway } from './gateway-http.js';
+import { postToGateway } from './http-post.js';
 
 /**
  * The first gateway request of a process paid for loading and compiling the HTTP client:

@@ -3,6 +3,8 @@ import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
 const RECONNECT_MS = 2000;
+/** A pseudo-channel: its handlers run whenever the connection is (re-)established. */
+export const RECONNECTED = Symbol('reconnected');
 
 /**
  * A dedicated connection that LISTENs on PostgreSQL channels and calls back on NOTIFY.
@@ -15,14 +17,21 @@ export class QueueNotifier implements OnModuleDestroy {
   private client?: pg.Client;
   private closed = false;
   private retry?: NodeJS.Timeout;
-  private readonly handlers = new Map<string, Set<(payload: string) => void>>();
+  private readonly handlers = new Map<
+    string | typeof RECONNECTED,
+    Set<(payload: string) => void>
+  >();
 
   constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
 
-  async listen(channel: string, handler: (payload: string) => void): Promise<void> {
+  async listen(
+    channel: string | typeof RECONNECTED,
+    handler: (payload: string) => void,
+  ): Promise<void> {
     const set = this.handlers.get(channel) ?? new Set();
     set.add(handler);
     this.handlers.set(channel, set);
+    if (channel === RECONNECTED) return;
     if (this.client) await this.client.query(`LISTEN "${channel}"`);
     else await this.connect();
   }
@@ -40,10 +49,12 @@ export class QueueNotifier implements OnModuleDestroy {
     client.on('end', () => this.lost(client));
     try {
       await client.connect();
-      for (const channel of this.handlers.keys()) await client.query(`LISTEN "${channel}"`);
+      for (const channel of this.handlers.keys()) {
+        if (channel !== RECONNECTED) await client.query(`LISTEN "${channel}"`);
+      }
       this.client = client;
       // Anything notified while we were away is picked up by the callers' catch-up.
-      this.handlers.get('__reconnected')?.forEach((h) => h(''));
+      this.handlers.get(RECONNECTED)?.forEach((h) => h(''));
     } catch (err) {
       this.lost(client, err);
     }

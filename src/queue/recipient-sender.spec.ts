@@ -8,7 +8,18 @@ import { MetricsService } from '../metrics/metrics.service.js';
 import { RecipientSender } from './recipient-sender.js';
 
 const policy = { maxAttempts: 3, baseMs: 1000, maxMs: 60000 };
-const recipient = { id: '7', messageId: 1, phone: '+85291234567', attempts: 1, content: 'hi' };
+const recipient = {
+  id: '7',
+  messageId: 1,
+  phone: '+85291234567',
+  attempts: 1,
+  content: 'hi',
+  segments: 1,
+  cancelled: false,
+  suppressed: false,
+  validUntil: null,
+  window: null,
+};
 
 /** A gateway that answers with `answer` or throws it. */
 function gatewayThat(answer: Error | { status: number; body: string }): SmsGateway {

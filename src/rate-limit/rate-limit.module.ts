@@ -1,9 +1,14 @@
-import { Module } from '@nestjs/common';
+import { Logger, Module } from '@nestjs/common';
 import { ModuleRef } from '@nestjs/core';
-import { CLOCK, SystemClock } from '../common/clock.js';
+import { ClockModule } from '../common/clock.module.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { AdminRateLimitController } from './admin-rate-limit.controller.js';
-import { RATE_LIMIT_STORE } from './rate-limit.constants.js';
+import {
+  PER_REQUEST,
+  RATE_LIMIT_STORE,
+  RATE_UNIT,
+  type RateUnitRule,
+} from './rate-limit.constants.js';
 import { RateLimiterService } from './rate-limiter.service.js';
 import { MemoryTokenBucketStore } from './stores/memory.store.js';
 import { PostgresTokenBucketStore } from './stores/postgres.store.js';
@@ -14,9 +19,9 @@ import type { TokenBucketStore } from './stores/token-bucket.store.js';
  * the chosen store is built, so the memory store needs no database.
  */
 @Module({
+  imports: [ClockModule],
   controllers: [AdminRateLimitController],
   providers: [
-    { provide: CLOCK, useClass: SystemClock },
     {
       provide: RATE_LIMIT_STORE,
       inject: [APP_CONFIG, ModuleRef],
@@ -31,8 +36,24 @@ import type { TokenBucketStore } from './stores/token-bucket.store.js';
           msgsPerSec: config.smsRatePerSec,
           burstCapacity: config.smsBurstCapacity,
         });
+        // The configured burst was checked at start, but a burst set earlier through the
+        // admin API (with the unit `request`) is kept over it.
+        const { burstCapacity } = (await store.peek()).settings;
+        if (config.smsRateUnit === 'segment' && burstCapacity < config.smsMaxSegments) {
+          new Logger('RateLimit').warn(
+            `the stored burst (${burstCapacity}) is below SMS_MAX_SEGMENTS (${config.smsMaxSegments}): a message of more segments than the burst exceeds it; raise it with PUT /api/admin/rate-limit`,
+          );
+        }
         return store;
       },
+    },
+    {
+      provide: RATE_UNIT,
+      inject: [APP_CONFIG],
+      useFactory: (config: AppConfig): RateUnitRule =>
+        config.smsRateUnit === 'segment'
+          ? { unit: 'segment', minBurst: config.smsMaxSegments }
+          : PER_REQUEST,
     },
     RateLimiterService,
   ],

@@ -29,16 +29,16 @@ function track<T>(p: Promise<T>, elapsed: () => number) {
 describe(RateLimiterService.name, () => {
   it('acquires at once while tokens are in the bucket, without sleeping', async () => {
     const { sut, clock } = await setup(2, 3);
-    await sut.acquire();
-    await sut.acquire(2);
+    await sut.acquireBatch(1);
+    await sut.acquireBatch(2);
     expect(clock.sleeps).toEqual([]);
     expect(await sut.availableTokens()).toBe(0);
   });
 
   it('sleeps exactly until the token is due (0.5/s: 2000 ms)', async () => {
     const { sut, clock, elapsed } = await setup(0.5, 1);
-    await sut.acquire();
-    const next = track(sut.acquire(), elapsed);
+    await sut.acquireBatch(1);
+    const next = track(sut.acquireBatch(1), elapsed);
     await clock.advance(1999);
     expect(next.at).toBeUndefined();
     await clock.advance(1);
@@ -47,9 +47,9 @@ describe(RateLimiterService.name, () => {
   });
 
   it('sleeps the computed time below the 1 s cap in one go', async () => {
-    const { sut, clock, elapsed } = await setup(4, 2);
-    await sut.acquire(2);
-    const next = track(sut.acquire(2), elapsed);
+    const { sut, clock, elapsed } = await setup(2, 2);
+    await sut.acquireBatch(2);
+    const next = track(sut.acquireBatch(1), elapsed);
     await clock.advance(500);
     expect(next.at).toBe(500);
     expect(clock.sleeps).toEqual([500]);
@@ -57,8 +57,8 @@ describe(RateLimiterService.name, () => {
 
   it('re-reads the bucket at least every second on a long wait', async () => {
     const { sut, clock, elapsed } = await setup(0.1, 1);
-    await sut.acquire();
-    const next = track(sut.acquire(), elapsed);
+    await sut.acquireBatch(1);
+    const next = track(sut.acquireBatch(1), elapsed);
     await clock.advance(10_000);
     expect(next.at).toBe(10_000);
     expect(clock.sleeps).toEqual(Array(10).fill(1000));
@@ -66,8 +66,8 @@ describe(RateLimiterService.name, () => {
 
   it('follows a rate change made mid-wait within 1 s', async () => {
     const { sut, clock, elapsed } = await setup(0.1, 1);
-    await sut.acquire();
-    const next = track(sut.acquire(), elapsed);
+    await sut.acquireBatch(1);
+    const next = track(sut.acquireBatch(1), elapsed);
     await clock.advance(200);
     expect(await sut.configure({ msgsPerSec: 10, burstCapacity: 1 })).toEqual({
       msgsPerSec: 10,
@@ -79,20 +79,21 @@ describe(RateLimiterService.name, () => {
 
   it('rejects with an AbortError when the signal aborts during the wait', async () => {
     const { sut, clock, elapsed } = await setup(1, 1);
-    await sut.acquire();
+    await sut.acquireBatch(1);
     const ac = new AbortController();
-    const next = track(sut.acquire(1, { signal: ac.signal }), elapsed);
+    const next = track(sut.acquireBatch(1, { signal: ac.signal }), elapsed);
     await flush();
     ac.abort();
     await flush();
     expect(next.error).toMatchObject({ name: 'AbortError' });
     expect(clock.pending).toBe(0);
-    expect(await sut.tryAcquire()).toBe(false); // the aborted waiter took nothing
+    await clock.advance(1000);
+    expect(await sut.availableTokens()).toBe(1); // the aborted waiter took nothing
   });
 
   it('rejects at once when already aborted', async () => {
     const { sut } = await setup(1, 1);
-    await expect(sut.acquire(1, { signal: AbortSignal.abort() })).rejects.toMatchObject({
+    await expect(sut.acquireBatch(1, { signal: AbortSignal.abort() })).rejects.toMatchObject({
       name: 'AbortError',
     });
     expect(await sut.availableTokens()).toBe(1);
@@ -103,7 +104,7 @@ describe(RateLimiterService.name, () => {
     const order: string[] = [];
     const waiters = ['a', 'b', 'c', 'd'].map((name) => {
       const t = track(
-        sut.acquire().then(() => order.push(name)),
+        sut.acquireBatch(1).then(() => order.push(name)),
         elapsed,
       );
       return t;
@@ -118,11 +119,11 @@ describe(RateLimiterService.name, () => {
 
   it('lets a waiter aborted while queued leave at once without breaking the order', async () => {
     const { sut, clock, elapsed } = await setup(1, 1);
-    await sut.acquire();
+    await sut.acquireBatch(1);
     const ac = new AbortController();
-    const b = track(sut.acquire(), elapsed);
-    const c = track(sut.acquire(1, { signal: ac.signal }), elapsed);
-    const d = track(sut.acquire(), elapsed);
+    const b = track(sut.acquireBatch(1), elapsed);
+    const c = track(sut.acquireBatch(1, { signal: ac.signal }), elapsed);
+    const d = track(sut.acquireBatch(1), elapsed);
     await flush();
     ac.abort();
     await flush();
@@ -136,20 +137,13 @@ describe(RateLimiterService.name, () => {
   it('blocks until the drain deadline, then the next token at the rate', async () => {
     const { sut, clock, elapsed } = await setup(2, 5);
     await sut.drain(clock.now() + 3000);
-    expect(await sut.tryAcquire()).toBe(false);
-    const next = track(sut.acquire(), elapsed);
+    expect(await sut.availableTokens()).toBe(0);
+    const next = track(sut.acquireBatch(1), elapsed);
     await clock.advance(3499);
     expect(next.at).toBeUndefined();
     await clock.advance(1);
     expect(next.at).toBe(3500);
     expect(clock.sleeps).toEqual([1000, 1000, 1000, 500]);
-  });
-
-  it('tryAcquire is all-or-nothing', async () => {
-    const { sut } = await setup(1, 3);
-    expect(await sut.tryAcquire(2)).toBe(true);
-    expect(await sut.tryAcquire(2)).toBe(false);
-    expect(await sut.tryAcquire(1)).toBe(true);
   });
 
   it('acquireBatch takes what is there up to max, else waits for one token', async () => {
@@ -166,12 +160,6 @@ describe(RateLimiterService.name, () => {
     await clock.advance(500);
     expect(next).toEqual({ at: 500, value: 1 });
     expect(clock.sleeps).toEqual([500]);
-  });
-
-  it('refuses a request larger than the burst instead of waiting forever', async () => {
-    const { sut } = await setup(1, 3);
-    await expect(sut.acquire(4)).rejects.toThrow(RangeError);
-    await expect(sut.acquire()).resolves.toBeUndefined(); // the queue goes on
   });
 
   it('reports and validates settings', async () => {
@@ -191,5 +179,21 @@ describe(RateLimiterService.name, () => {
       burstCapacity: 2,
     });
     expect(await sut.availableTokens()).toBe(2); // clamped to the new burst
+  });
+
+  it('counted in segments, refuses a burst below the largest allowed message', async () => {
+    const clock = new FakeClock(1_764_300_000_000);
+    const store = new MemoryTokenBucketStore(clock);
+    await store.init({ msgsPerSec: 9, burstCapacity: 9 });
+    const sut = new RateLimiterService(store, clock, { unit: 'segment', minBurst: 9 });
+    await expect(sut.configure({ msgsPerSec: 9, burstCapacity: 8 })).rejects.toMatchObject({
+      code: 'VALIDATION_ERROR',
+      details: [{ field: 'burstCapacity', value: 8 }],
+    });
+    expect(await sut.settings()).toEqual({ msgsPerSec: 9, burstCapacity: 9 });
+    expect(await sut.configure({ msgsPerSec: 3, burstCapacity: 9 })).toEqual({
+      msgsPerSec: 3,
+      burstCapacity: 9,
+    });
   });
 });

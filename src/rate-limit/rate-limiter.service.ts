@@ -1,7 +1,13 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { validationError } from '../common/app-error.js';
 import { abortError, CLOCK, type Clock } from '../common/clock.js';
-import { MAX_SLEEP_MS, RATE_LIMIT_STORE } from './rate-limit.constants.js';
+import {
+  MAX_SLEEP_MS,
+  PER_REQUEST,
+  RATE_LIMIT_STORE,
+  RATE_UNIT,
+  type RateUnitRule,
+} from './rate-limit.constants.js';
 import type {
   BucketSettings,
   TakeOptions,
@@ -26,17 +32,8 @@ export class RateLimiterService {
   constructor(
     @Inject(RATE_LIMIT_STORE) private readonly store: TokenBucketStore,
     @Inject(CLOCK) private readonly clock: Clock,
+    @Optional() @Inject(RATE_UNIT) readonly rule: RateUnitRule = PER_REQUEST,
   ) {}
-
-  /** Takes `n` tokens now or none. Does not queue: a non-waiting caller may pass waiters. */
-  async tryAcquire(n = 1): Promise<boolean> {
-    return (await this.store.take(n)).granted === n;
-  }
-
-  /** Resolves once `n` tokens are taken; RangeError if n exceeds the burst capacity. */
-  async acquire(n = 1, opts: AcquireOptions = {}): Promise<void> {
-    await this.inTurn(opts.signal, () => this.waitAndTake(n, {}, opts.signal));
-  }
 
   /**
    * Waits for at least one token, then takes up to `max` at once: one query for a batch.
@@ -67,6 +64,13 @@ export class RateLimiterService {
         field: 'burstCapacity',
         value: s.burstCapacity,
         message: 'must be an integer > 0',
+      });
+    } else if (s.burstCapacity < this.rule.minBurst) {
+      // Counted in segments, the largest allowed SMS must fit in the bucket.
+      details.push({
+        field: 'burstCapacity',
+        value: s.burstCapacity,
+        message: `must be at least SMS_MAX_SEGMENTS (${this.rule.minBurst}) when SMS_RATE_UNIT=segment`,
       });
     }
     if (details.length) throw validationError('Invalid rate limit settings', details);

@@ -1,5 +1,5 @@
 import { AppConfig } from '../../config/app-config.js';
-import { postToGateway } from '../gateway-http.js';
+import { postToGateway } from '../http-post.js';
 import { SmsGateway, SmsGatewayAnswer, SmsSendRequest } from '../sms-gateway.js';
 
 /** The HKT-style gateway: a form POST with `application`, `mrt`, `sender` and `msg_utf8`. */
@@ -23,6 +23,7 @@ export class HktGateway implements SmsGateway {
         timeoutMs: this.config.smsRequestTimeoutMs,
       },
       signal,
+      req.mayStart,
     );
   }
 }

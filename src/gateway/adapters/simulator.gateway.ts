@@ -2,6 +2,7 @@ import { Logger } from '@nestjs/common';
 import { abortError, Clock, SystemClock } from '../../common/clock.js';
 import { maskPhone } from '../mask-phone.js';
 import {
+  NotStartedError,
   SmsGateway,
   SmsGatewayAnswer,
   SmsSendRequest,
@@ -57,6 +58,7 @@ export class SimulatorGateway implements SmsGateway {
   }
 
   async send(req: SmsSendRequest, signal?: AbortSignal): Promise<SmsGatewayAnswer> {
+    if (req.mayStart && !req.mayStart()) throw new NotStartedError();
     const started = performance.now();
     if (this.options.latencyMs > 0) await this.clock.sleep(this.options.latencyMs, signal);
     else if (signal?.aborted) throw abortError(signal);

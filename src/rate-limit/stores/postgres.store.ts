@@ -52,20 +52,16 @@ const PEEK_SQL = `
   SELECT ${refilled('clock_timestamp()')} AS tokens, msgs_per_sec, burst_capacity
   FROM rate_limit_buckets WHERE name = $1`;
 
-// Refill at the old rate up to now, clamp to the new burst, then switch; NOTIFY is sent on commit.
+// Refill at the old rate up to now, clamp to the new burst, then switch. Every take reads the
+// row, so every process follows the change at its next take.
 const CONFIGURE_SQL = `
-  WITH changed AS (
-    UPDATE rate_limit_buckets SET
-      tokens = LEAST($3::int, ${refilled('c.now')}),
-      updated_at = GREATEST(updated_at, c.now),
-      msgs_per_sec = $2::float8, burst_capacity = $3::int
-    FROM (SELECT clock_timestamp() AS now) c
-    WHERE name = $1
-    RETURNING name, msgs_per_sec, burst_capacity
-  )
-  SELECT pg_notify('rate_limit_changed', json_build_object(
-    'name', name, 'msgsPerSec', msgs_per_sec, 'burstCapacity', burst_capacity)::text)
-  FROM changed`;
+  UPDATE rate_limit_buckets SET
+    tokens = LEAST($3::int, ${refilled('c.now')}),
+    updated_at = GREATEST(updated_at, c.now),
+    msgs_per_sec = $2::float8, burst_capacity = $3::int
+  FROM (SELECT clock_timestamp() AS now) c
+  WHERE name = $1
+  RETURNING name`;
 
 // Empty now and hold refill until the deadline (see token-bucket.ts drain); a longer hold wins.
 const DRAIN_SQL = `
@@ -132,9 +128,12 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
   }
 
   async configure(s: BucketSettings): Promise<void> {
-    this.one(
-      await this.dataSource.query(CONFIGURE_SQL, [this.name, s.msgsPerSec, s.burstCapacity]),
-    );
+    const [rows] = await this.dataSource.query(CONFIGURE_SQL, [
+      this.name,
+      s.msgsPerSec,
+      s.burstCapacity,
+    ]);
+    this.one(rows);
   }
 
   async drain(untilMs: number): Promise<void> {

@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import {
   GatewayError,
+  NotStartedError,
   PermanentGatewayError,
   SmsGatewayAnswer,
   TransientGatewayError,
@@ -33,7 +34,11 @@ interface RawAnswer {
   retryAfter: string | null;
 }
 
-function send(post: GatewayPost, signal: AbortSignal): Promise<RawAnswer> {
+function send(
+  post: GatewayPost,
+  signal: AbortSignal,
+  mayStart?: () => boolean,
+): Promise<RawAnswer> {
   const url = new URL(post.url);
   const lib = url.protocol === 'https:' ? https : http;
   return new Promise((resolve, reject) => {
@@ -70,7 +75,20 @@ function send(post: GatewayPost, signal: AbortSignal): Promise<RawAnswer> {
       },
     );
     req.on('error', reject);
-    req.end(post.body);
+    if (!mayStart) {
+      req.end(post.body);
+      return;
+    }
+    // Written in the tick that asks: with a connected socket the bytes go to the kernel
+    // synchronously, so nothing is left to go out after a check that has gone stale.
+    const start = () => {
+      if (mayStart()) req.end(post.body);
+      else req.destroy(new NotStartedError());
+    };
+    req.once('socket', (socket) => {
+      if (socket.connecting) socket.once('connect', start);
+      else start();
+    });
   });
 }
 
@@ -82,13 +100,15 @@ function send(post: GatewayPost, signal: AbortSignal): Promise<RawAnswer> {
 export async function postToGateway(
   post: GatewayPost,
   signal?: AbortSignal,
+  mayStart?: () => boolean,
 ): Promise<SmsGatewayAnswer> {
   const timeout = AbortSignal.timeout(post.timeoutMs);
   const started = performance.now();
   let answer: RawAnswer;
   try {
-    answer = await send(post, signal ? AbortSignal.any([signal, timeout]) : timeout);
+    answer = await send(post, signal ? AbortSignal.any([signal, timeout]) : timeout, mayStart);
   } catch (err) {
+    if (err instanceof NotStartedError) throw err;
     if (signal?.aborted) throw signal.reason instanceof Error ? signal.reason : err;
     throw failureError(err, timeout.aborted, post.timeoutMs);
   }
