@@ -1,6 +1,6 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
+import { Authenticated } from '../access/authenticated.decorator.js';
 import { ApiEnvelope, ApiErrors } from '../common/api-docs.js';
 import { PaginationQueryDto } from '../common/pagination.dto.js';
 import { DeadLetterListDto, MessageListDto } from './dto/message.dto.js';

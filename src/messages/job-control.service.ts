@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
 import { pageMeta, PaginationQueryDto } from '../common/pagination.dto.js';
+import { QueueControlService } from '../queue/queue-control.service.js';
 import { EstimatesService } from '../status/estimates.service.js';
 import { DeadLetterListDto, MessageDetailDto } from './dto/message.dto.js';
-import { JobControlRepository } from './job-control.repository.js';
 import { toDetail } from './message.mapper.js';
 import { MessagesRepository } from './messages.repository.js';
 
@@ -11,7 +11,7 @@ import { MessagesRepository } from './messages.repository.js';
 @Injectable()
 export class JobControlService {
   constructor(
-    private readonly control: JobControlRepository,
+    private readonly control: QueueControlService,
     private readonly messages: MessagesRepository,
     private readonly estimates: EstimatesService,
   ) {}

@@ -9,9 +9,9 @@ import {
   Query,
 } from '@nestjs/common';
 import { ApiHeader, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated, CurrentUser } from '../auth/authenticated.decorator.js';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { ApiEnvelope, ApiErrors } from '../common/api-docs.js';
+import { Authenticated, CurrentUser } from '../access/authenticated.decorator.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
+import { ApiEnvelope, ApiErrorExample, ApiErrors } from '../common/api-docs.js';
 import { IdParamPipe } from '../common/id-param.pipe.js';
 import {
   AcceptedSmsDto,
@@ -23,6 +23,7 @@ import { MessageListQueryDto, RecipientQueryDto } from './dto/message-query.dto.
 import { SendBulkDto, SendSmsDto } from './dto/send-sms.dto.js';
 import { IdempotencyKey, IdempotencyKeyPipe } from './idempotency-key.pipe.js';
 import { JobControlService } from './job-control.service.js';
+import { URGENT_FORBIDDEN } from './lanes.js';
 import { MessagesService } from './messages.service.js';
 
 const IdempotencyHeader = () =>
@@ -34,6 +35,14 @@ const IdempotencyHeader = () =>
         'Optional, 1-200 printable characters. The same key from the same user within 24 h returns the first answer (same id) and queues nothing; the same key with a different body answers 409.',
       example: 'order-2026-11-28-0001',
     }),
+  );
+
+const UrgentForbidden = () =>
+  ApiErrorExample(
+    403,
+    'Urgent (adhoc: true or priority "urgent") asked by a user without can_send_urgent; nothing is queued',
+    'FORBIDDEN',
+    URGENT_FORBIDDEN,
   );
 
 @ApiTags('Messages')
@@ -50,17 +59,18 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Queue one SMS',
     description:
-      'Answers 202 once the job is committed to the database; it is then sent at the configured rate.',
+      'Answers 202 once the job is committed to the database; it is then sent at the configured rate. Urgent jobs (adhoc: true or priority "urgent") are sent before every normal one and need the can_send_urgent right (admins always have it).',
   })
   @ApiEnvelope(AcceptedSmsDto, 202, 'Queued')
   @IdempotencyHeader()
-  @ApiErrors(400, 409, 413)
+  @ApiErrors(400, 409, 413, 422)
+  @UrgentForbidden()
   send(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: SendSmsDto,
     @IdempotencyKey(IdempotencyKeyPipe) key?: string,
   ): Promise<AcceptedSmsDto> {
-    return this.messages.sendOne(user.id, body, key);
+    return this.messages.sendOne(user, body, key);
   }
 
   @Post('send-bulk')
@@ -68,17 +78,18 @@ export class MessagesController {
   @ApiOperation({
     summary: 'Queue one text to many recipients (a bulk job)',
     description:
-      'All numbers are checked first: if any is invalid, every invalid one is listed in error.details and nothing is queued. Duplicates are sent once (duplicates_removed).',
+      'All numbers are checked first: if any is invalid, every invalid one is listed in error.details and nothing is queued. Duplicates are sent once (duplicates_removed). Urgent bulks (adhoc: true or priority "urgent") need the can_send_urgent right (admins always have it).',
   })
   @ApiEnvelope(AcceptedSmsDto, 202, 'Queued')
   @IdempotencyHeader()
-  @ApiErrors(400, 409, 413)
+  @ApiErrors(400, 409, 413, 422)
+  @UrgentForbidden()
   sendBulk(
     @CurrentUser() user: AuthenticatedUser,
     @Body() body: SendBulkDto,
     @IdempotencyKey(IdempotencyKeyPipe) key?: string,
   ): Promise<AcceptedSmsDto> {
-    return this.messages.sendBulk(user.id, body, key);
+    return this.messages.sendBulk(user, body, key);
   }
 
   @Get()
@@ -120,9 +131,11 @@ export class MessagesController {
   @Post(':id/cancel')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Cancel a job: waiting recipients become cancelled (owner or admin)',
+    summary: 'Cancel a job at once (owner or admin)',
     description:
-      'SMS already in flight finish; the job then ends cancelled. 409 if the job already finished.',
+      'The answer says job_status "cancelled": after it no request of the job starts in any process. ' +
+      'Waiting recipients, and those claimed or waiting for a token, become cancelled; requests already ' +
+      'on the wire finish and are recorded (such a recipient stays "sending" until then). 409 if the job already finished.',
   })
   @ApiEnvelope(MessageDetailDto)
   @ApiErrors(400, 404, 409)

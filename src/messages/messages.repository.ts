@@ -1,8 +1,13 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
+import { QUEUED_CHANNEL, SCHEDULED_CHANNEL } from '../common/channels.js';
 import { conflict } from '../common/app-error.js';
+import { fairTagSql, fairTagsCte } from '../queue/queue.sql.js';
+import type { SendWindow } from '../scheduling/send-window.js';
 import type { SmsEncoding } from './sms-encoding.js';
+import { STAGED_RECIPIENTS_SQL } from './staged-recipients.sql.js';
 import { JobStatus, MessageRow, RecipientRow, RecipientStatus } from './message-row.js';
 
 export interface NewMessage {
@@ -13,7 +18,39 @@ export interface NewMessage {
   adhoc: boolean;
   phones: string[];
   duplicatesRemoved: number;
+  /** No request starts after it (SCHEDULING.md); null: no limit. */
+  validUntil: Date | null;
+  /** As the request gave it (shown in answers); null when none. */
+  sendAt: Date | null;
+  /**
+   * Set when the job's SMS are held at first: until its send_at (a scheduled job), or until
+   * its send window opens.
+   */
+  holdUntil: Date | null;
+  /** Its send_at is ahead: `scheduled` until then. */
+  scheduled: boolean;
+  /** Its daily send window (SCHEDULING.md); null: always. */
+  window: SendWindow | null;
+  /** When the window's current opening closes, for a job that starts sending at once. */
+  windowClosesAt: Date | null;
   idempotency?: IdempotencyClaim;
+  /** The template it was rendered from (CONTENT.md); absent: content given. */
+  template?: { id: number; version: number };
+  /**
+   * Personalised (CONTENT.md): each recipient's rendered text and segments, beside `phones`
+   * (null where it equals the job's content), and the job's total segments.
+   */
+  personal?: { contents: (string | null)[]; segments: (number | null)[]; totalSegments: number };
+}
+
+/**
+ * A CSV upload's job: personalised, its `count` recipients staged by COPY in the transaction
+ * `db` holds open (staged-recipients.sql.ts) instead of given as arrays. No idempotency key.
+ */
+export interface NewStagedMessage extends Omit<NewMessage, 'phones' | 'personal' | 'idempotency'> {
+  db: EntityManager;
+  count: number;
+  totalSegments: number;
 }
 
 export type SendRoute = 'single' | 'bulk';
@@ -41,12 +78,123 @@ export interface MessageFilter {
   limit: number;
 }
 
-/** Wakes the queue workers (LISTEN sms_queued); delivered only if the insert commits. */
-export const QUEUED_CHANNEL = 'sms_queued';
-
 const MESSAGE_COLUMNS = `id, user_id, content, encoding, segments, adhoc, job_status, status,
-  recipient_count, sent_count, failed_count, cancelled_count, duplicates_removed,
-  created_at, started_at, last_sent_at, completed_at`;
+  recipient_count, sent_count, failed_count, cancelled_count, expired_count, suppressed_count, duplicates_removed,
+  created_at, started_at, last_sent_at, completed_at, send_at, valid_until,
+  window_start, window_end, window_tz, resume_at, delivered_count, undelivered_count,
+  template_id, template_version, personalised, total_segments`;
+
+/*
+ * CTEs `sup` (the ordinals of this job's numbers that are on the suppression list,
+ * CONTENT.md) and `nsup` (how many), for a job whose numbers are `rows` (a FROM item `t` with
+ * `phone` and `ord`). One probe of the
+ * list's key per number; while the list is empty the one-time gate stops it before it reads
+ * a number.
+ */
+const suppressedCte = (rows: string) => `
+  sup AS (
+    SELECT t.ord FROM ${rows}
+    JOIN suppressions s ON s.phone = t.phone
+    WHERE EXISTS (SELECT FROM suppressions)
+  ), nsup AS (
+    SELECT count(*)::int AS n FROM sup
+  )`;
+
+/** A recipient's first state: `otherwise`, or 'suppressed' (the row `t`, with suppressedCte). */
+const firstStatusSql = (otherwise: string) =>
+  `CASE WHEN (SELECT n FROM nsup) > 0 AND t.ord IN (SELECT ord FROM sup) THEN 'suppressed' ELSE ${otherwise} END`;
+
+/*
+ * The CTE `job`, with suppressedCte: the job's row from $1-$15 (see insertRows), its
+ * template and version (`template`, SQL) and, for a personalised job, its personalised flag
+ * and total segments (`personal`). A job whose every number is suppressed is completed at
+ * once (nothing held, nothing to send); the others count theirs as final already.
+ */
+const insertMessageSql = (template: string, personal: string | null) => {
+  const allSup = `(SELECT n FROM nsup) = $6`;
+  return `
+  job AS (
+    INSERT INTO messages (user_id, content, encoding, segments, adhoc, recipient_count, duplicates_removed,
+      send_at, resume_at, job_status, valid_until, window_start, window_end, window_tz, window_closes_at,
+      template_id, template_version, suppressed_count, completed_at${personal ? ', personalised, total_segments' : ''})
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, CASE WHEN ${allSup} THEN NULL ELSE $9::timestamptz END,
+      CASE WHEN ${allSup} THEN 'completed' ELSE $10 END, $11, $12, $13, $14,
+      CASE WHEN ${allSup} THEN NULL ELSE $15::timestamptz END, ${template}, (SELECT n FROM nsup),
+      CASE WHEN ${allSup} THEN clock_timestamp() END${personal ? `, ${personal}` : ''})
+    RETURNING ${MESSAGE_COLUMNS}
+  )`;
+};
+
+/*
+ * A job and its recipients in one statement (atomic on its own: no BEGIN/COMMIT round
+ * trips, which bench/submissions showed to be most of a single SMS's cost): $1-$15 the job,
+ * $16 lane, $17 cost of one SMS, $18 the numbers, $19-$20 its template and version,
+ * $21-$24 (personalised only) whether it is, its total segments, each recipient's own text
+ * and segments (null: the job's). Recipients set-based, each with its virtual tag (the
+ * fair-tag rule of queue.sql.ts); the workers are told in the same statement. The plain
+ * statement stays as it was: a bulk of one text pays nothing for personalisation.
+ * Suppressed numbers (CONTENT.md) are stored 'suppressed', outside the claim index.
+ */
+const insertJobSql = (personal: boolean) => `
+  WITH ${suppressedCte(`unnest($18::text[]) WITH ORDINALITY AS t(phone, ord)`)},
+  ${insertMessageSql('$19, $20', personal ? '$21, $22' : null)},
+  ${fairTagsCte({ lane: '$16', userId: '$1', cost: '$17', count: 'cardinality($18::text[])' })},
+  added AS (
+    INSERT INTO recipients (message_id, ordinal, phone, priority, vtag, status${personal ? ', content, segments' : ''})
+    SELECT job.id, t.ord, t.phone, $16, ${fairTagSql('t.ord')}, ${firstStatusSql(`'pending'`)}${personal ? ', t.content, t.segments' : ''}
+    FROM job, ${
+      personal
+        ? 'unnest($18::text[], $23::text[], $24::smallint[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
+        : 'unnest($18::text[]) WITH ORDINALITY AS t(phone, ord)'
+    }
+  )
+  SELECT job.*, pg_notify('${QUEUED_CHANNEL}', job.id::text)::text AS notified FROM job`;
+
+/*
+ * The same for a job whose SMS are held at first (scheduled, or outside its send window):
+ * 'held', outside the claim index and untagged, its user's lane row untouched, until the
+ * release step tags them (queue/release.repository.ts); $16 lane, $17 the numbers, $18 its
+ * due time for the release schedulers, $19-$20 its template and version, $21-$24 as above.
+ */
+const insertHeldJobSql = (personal: boolean) => `
+  WITH ${suppressedCte(`unnest($17::text[]) WITH ORDINALITY AS t(phone, ord)`)},
+  ${insertMessageSql('$19, $20', personal ? '$21, $22' : null)},
+  added AS (
+    INSERT INTO recipients (message_id, ordinal, phone, priority, status${personal ? ', content, segments' : ''})
+    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(`'held'`)}${personal ? ', t.content, t.segments' : ''}
+    FROM job, ${
+      personal
+        ? 'unnest($17::text[], $23::text[], $24::smallint[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
+        : 'unnest($17::text[]) WITH ORDINALITY AS t(phone, ord)'
+    }
+  )
+  SELECT job.*, pg_notify('${SCHEDULED_CHANNEL}', $18)::text AS notified FROM job`;
+
+/*
+ * A CSV upload's job (CONTENT.md), personalised, its recipients taken set-based from the
+ * rows staged by COPY in the same transaction (staged-recipients.sql.ts): the same rows as
+ * insertJobSql / insertHeldJobSql would write for the same list. $1-$15 the job (its
+ * recipient_count $6 the staged count), $16 lane, $17 the cost of one SMS (held: its due
+ * time for the release schedulers), $18-$19 its template and version, $20 its total segments.
+ */
+const insertStagedJobSql = (held: boolean) => `
+  WITH ${suppressedCte(`(${STAGED_RECIPIENTS_SQL}) AS t`)},
+  ${insertMessageSql('$18, $19', 'true, $20')}${
+    held ? '' : `, ${fairTagsCte({ lane: '$16', userId: '$1', cost: '$17', count: '$6::int' })}`
+  },
+  added AS (
+    INSERT INTO recipients (message_id, ordinal, phone, priority, status, ${held ? '' : 'vtag, '}content, segments)
+    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(held ? `'held'` : `'pending'`)}, ${held ? '' : `${fairTagSql('t.ord')}, `}t.content, t.segments
+    FROM job, (${STAGED_RECIPIENTS_SQL}) AS t
+  )
+  SELECT job.*, pg_notify('${held ? SCHEDULED_CHANNEL : QUEUED_CHANNEL}', ${held ? '$17' : 'job.id::text'})::text AS notified FROM job`;
+
+const INSERT_JOB_SQL = insertJobSql(false);
+const INSERT_PERSONAL_JOB_SQL = insertJobSql(true);
+const INSERT_HELD_JOB_SQL = insertHeldJobSql(false);
+const INSERT_PERSONAL_HELD_JOB_SQL = insertHeldJobSql(true);
+const INSERT_STAGED_JOB_SQL = insertStagedJobSql(false);
+const INSERT_STAGED_HELD_JOB_SQL = insertStagedJobSql(true);
 
 /** Jobs at least this big refresh the queue table's planner statistics. */
 const LARGE_JOB = 10_000;
@@ -57,7 +205,10 @@ const OWNER_COLUMN = `, (SELECT username FROM users u WHERE u.id = user_id) AS o
 export class MessagesRepository {
   private analyzing?: Promise<void>;
 
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
 
   /**
    * The job and all its recipients in one transaction, recipients in one set-based insert:
@@ -85,39 +236,119 @@ export class MessagesRepository {
       .finally(() => (this.analyzing = undefined));
   }
 
-  private insertJob(m: NewMessage): Promise<InsertOutcome> {
+  async pruneIdempotencyKeys(): Promise<void> {
+    await this.dataSource.query(
+      `DELETE FROM idempotency_keys WHERE created_at < now() - interval '24 hours'`,
+    );
+  }
+
+  private async insertJob(m: NewMessage): Promise<InsertOutcome> {
+    // Without a key the one statement is the whole transaction.
+    if (!m.idempotency) return { created: await this.insertRows(this.dataSource.manager, m) };
+    const key = m.idempotency;
     return this.dataSource.transaction(async (tx) => {
-      if (m.idempotency) {
-        const earlier = await this.claimKey(tx, m.userId, m.idempotency);
-        if (earlier) return earlier;
-      }
-      const [row] = await tx.query(
-        `INSERT INTO messages (user_id, content, encoding, segments, adhoc, recipient_count, duplicates_removed)
-         VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${MESSAGE_COLUMNS}`,
-        [
-          m.userId,
-          m.content,
-          m.encoding,
-          m.segments,
-          m.adhoc,
-          m.phones.length,
-          m.duplicatesRemoved,
-        ],
-      );
+      const earlier = await this.claimKey(tx, m.userId, key);
+      if (earlier) return earlier;
+      const row = await this.insertRows(tx, m);
       await tx.query(
-        `INSERT INTO recipients (message_id, ordinal, phone, priority)
-         SELECT $1, t.ord, t.phone, $2 FROM unnest($3::text[]) WITH ORDINALITY AS t(phone, ord)`,
-        [row.id, m.adhoc ? 0 : 1, m.phones],
+        `UPDATE idempotency_keys SET message_id = $3 WHERE user_id = $1 AND key = $2`,
+        [m.userId, key.key, row.id],
       );
-      if (m.idempotency) {
-        await tx.query(
-          `UPDATE idempotency_keys SET message_id = $3 WHERE user_id = $1 AND key = $2`,
-          [m.userId, m.idempotency.key, row.id],
-        );
-      }
-      await tx.query(`SELECT pg_notify($1, $2)`, [QUEUED_CHANNEL, String(row.id)]);
-      return { created: row as MessageRow };
+      return { created: row };
     });
+  }
+
+  /**
+   * A CSV upload's job and its staged recipients (insertStagedJobSql), in the transaction of
+   * `m.db`; the caller commits. Then, as for any large job, the planner's statistics.
+   */
+  async insertStaged(m: NewStagedMessage): Promise<MessageRow> {
+    const lane = m.adhoc ? 0 : 1;
+    const cost = this.config.smsRateUnit === 'segment' ? m.segments : 1;
+    const tail = [m.template?.id ?? null, m.template?.version ?? null, m.totalSegments];
+    const [row] = m.holdUntil
+      ? await m.db.query(INSERT_STAGED_HELD_JOB_SQL, [
+          ...this.jobParams(m, m.count),
+          lane,
+          String(m.holdUntil.getTime()),
+          ...tail,
+        ])
+      : await m.db.query(INSERT_STAGED_JOB_SQL, [
+          ...this.jobParams(m, m.count),
+          lane,
+          cost,
+          ...tail,
+        ]);
+    return this.inserted(m.db, m, row);
+  }
+
+  /** After a staged job's commit (its rows are then visible to ANALYZE). */
+  committedStaged(count: number): void {
+    if (count >= LARGE_JOB) this.refreshQueueStatistics();
+  }
+
+  /** $1-$15 of every job-inserting statement. */
+  private jobParams(m: Omit<NewMessage, 'phones'>, count: number): unknown[] {
+    return [
+      m.userId,
+      m.content,
+      m.encoding,
+      m.segments,
+      m.adhoc,
+      count,
+      m.duplicatesRemoved,
+      m.sendAt,
+      m.holdUntil,
+      m.scheduled ? 'scheduled' : 'pending',
+      m.validUntil,
+      m.window?.start ?? null,
+      m.window?.end ?? null,
+      m.window?.timeZone ?? null,
+      m.windowClosesAt,
+    ];
+  }
+
+  /** The job and its recipients (insertJobSql or, held, insertHeldJobSql). */
+  private async insertRows(db: EntityManager, m: NewMessage): Promise<MessageRow> {
+    const job = this.jobParams(m, m.phones.length);
+    const p = m.personal;
+    const tpl = [m.template?.id ?? null, m.template?.version ?? null];
+    const extra = p ? [...tpl, true, p.totalSegments, p.contents, p.segments] : tpl;
+    const lane = m.adhoc ? 0 : 1;
+    const cost = this.config.smsRateUnit === 'segment' ? m.segments : 1;
+    const [row] = m.holdUntil
+      ? await db.query(p ? INSERT_PERSONAL_HELD_JOB_SQL : INSERT_HELD_JOB_SQL, [
+          ...job,
+          lane,
+          m.phones,
+          String(m.holdUntil.getTime()),
+          ...extra,
+        ])
+      : await db.query(p ? INSERT_PERSONAL_JOB_SQL : INSERT_JOB_SQL, [
+          ...job,
+          lane,
+          cost,
+          m.phones,
+          ...extra,
+        ]);
+    return this.inserted(db, m, row);
+  }
+
+  /** The job's row as answers read it; release schedulers told of its window's close. */
+  private async inserted(
+    db: EntityManager,
+    m: Pick<NewMessage, 'windowClosesAt'>,
+    row: MessageRow & { notified?: string },
+  ): Promise<MessageRow> {
+    delete row.notified;
+    // Release schedulers re-read their next due time: the close of the window it sends in.
+    if (m.windowClosesAt) {
+      await db.query(`SELECT pg_notify($1, $2)`, [
+        SCHEDULED_CHANNEL,
+        String(m.windowClosesAt.getTime()),
+      ]);
+    }
+    return row;
   }
 
   /**
@@ -192,7 +423,7 @@ export class MessagesRepository {
     const where = `message_id = $1 AND ($2::text IS NULL OR status = $2)`;
     const [items, count] = await Promise.all([
       this.dataSource.query(
-        `SELECT id::text, phone, status, attempts, error_message, sent_at FROM recipients
+        `SELECT id::text, phone, status, attempts, error_message, sent_at, delivery_status, delivered_at, content FROM recipients
          WHERE ${where} ORDER BY ordinal OFFSET $3 LIMIT $4`,
         [messageId, status ?? null, offset, limit],
       ),

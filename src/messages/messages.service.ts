@@ -1,9 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { EntityManager } from 'typeorm';
 import { createHash } from 'node:crypto';
+import { type AuthenticatedUser, mayQueueUrgent } from '../access/authenticated-user.js';
 import { AppError, notFound } from '../common/app-error.js';
+import { CLOCK, type Clock } from '../common/clock.js';
 import { pageMeta } from '../common/pagination.dto.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { EstimatesService } from '../status/estimates.service.js';
+import { NO_ESTIMATE } from '../status/eta.js';
 import {
   AcceptedSmsDto,
   MessageDetailDto,
@@ -11,15 +15,57 @@ import {
   RecipientListDto,
 } from './dto/message.dto.js';
 import { MessageListQueryDto, RecipientQueryDto } from './dto/message-query.dto.js';
-import { SendBulkDto, SendSmsDto } from './dto/send-sms.dto.js';
+import { SendBulkDto, SendSmsDto, TextFields } from './dto/send-sms.dto.js';
+import { checkUrgentAllowed, wantsUrgent } from './lanes.js';
 import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
-import { MessageRow, UNFINISHED } from './message-row.js';
-import { MessagesRepository, SendRoute } from './messages.repository.js';
+import { MessageRow } from './message-row.js';
+import { MessagesRepository, NewMessage, SendRoute } from './messages.repository.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
+import { UNFINISHED } from './statuses.js';
+import { finishAfter } from '../scheduling/send-window.js';
+import { SendTiming, timingOf, windowOf } from './send-timing.js';
+import { validUntilOf, ValidityRequest, wouldExpire } from './validity.js';
+import { TemplatesService } from '../templates/templates.service.js';
+import { missingFieldsError } from '../templates/missing-fields.js';
+import {
+  objectRecipients,
+  personalise,
+  PersonalisedList,
+  type StagedList,
+} from '../templates/personalise.js';
+import type { ParsedTemplate } from '../templates/placeholders.js';
+import { parseOrRefuse } from '../templates/templates.service.js';
 
-/** NUL (PostgreSQL text cannot hold it) and lone surrogates (not valid UTF-8, silently mangled). */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Lone surrogates: not valid UTF-8, silently mangled on the way to the database. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** C0 controls but line feed, carriage return and tab (NUL included: text cannot hold it). */
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F]/;
+
+/** How far ahead send_at may be (SCHEDULING.md). */
+const MAX_SCHEDULE_AHEAD_MS = 90 * 24 * 3_600_000;
+
+/** A job's text, and the template version it was rendered from (none: content given). */
+export interface JobText {
+  content: string;
+  template?: { id: number; version: number };
+  /** The template's parsed text (personalised sends). */
+  parsed?: ParsedTemplate;
+  personal?: NewMessage['personal'];
+}
+
+/** The job fields of any send request: send, send-bulk or a CSV upload's query. */
+export type JobRequest = TextFields & { content?: string };
+
+/** Who is sending: whose job it is and whether they may use the urgent lane. */
+export type Sender = Pick<AuthenticatedUser, 'id' | 'isAdmin' | 'canSendUrgent'>;
+
+/** The lane a send request asks for, once the sender is known to be allowed on it. */
+function laneFor(sender: Sender, dto: JobRequest): boolean {
+  const urgent = wantsUrgent(dto);
+  checkUrgentAllowed(urgent, mayQueueUrgent(sender));
+  return urgent;
+}
 
 @Injectable()
 export class MessagesService {
@@ -28,7 +74,9 @@ export class MessagesService {
   constructor(
     private readonly repo: MessagesRepository,
     private readonly estimates: EstimatesService,
+    private readonly templates: TemplatesService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {
     this.phonePolicy = {
       allowedCountries: config.smsAllowedCountries,
@@ -36,15 +84,24 @@ export class MessagesService {
     };
   }
 
-  private checkContent(content: string): ContentInfo {
+  /** 400 when `content` cannot be sent as it is (empty, control characters, too long). */
+  checkContent(content: string): ContentInfo {
     if (content.trim() === '') {
       throw new AppError(400, 'VALIDATION_ERROR', 'content must not be empty', [
         { field: 'content', message: 'content must not be empty' },
       ]);
     }
-    if (UNSTORABLE.test(content)) {
+    if (CONTROL.test(content)) {
+      throw new AppError(400, 'VALIDATION_ERROR', 'content contains a control character', [
+        {
+          field: 'content',
+          message: 'content must not contain control characters other than \\n, \\r and \\t',
+        },
+      ]);
+    }
+    if (LONE_SURROGATE.test(content)) {
       throw new AppError(400, 'VALIDATION_ERROR', 'content contains an invalid character', [
-        { field: 'content', message: 'content must not contain NUL or unpaired UTF-16 surrogates' },
+        { field: 'content', message: 'content must not contain unpaired UTF-16 surrogates' },
       ]);
     }
     const info = analyzeContent(content);
@@ -64,22 +121,75 @@ export class MessagesService {
     return info;
   }
 
-  async sendOne(userId: number, dto: SendSmsDto, idempotencyKey?: string): Promise<AcceptedSmsDto> {
-    const info = this.checkContent(dto.content);
+  /**
+   * `send_at` (already checked to be an ISO-8601 time with an offset): at most 90 days ahead.
+   * Ahead of now, the job's SMS are held until then; in the past or now, it is sent as usual,
+   * within its send window.
+   */
+  private schedule(dto: JobRequest): SendTiming {
+    const now = this.clock.now();
+    const window = windowOf(dto.send_window, this.config.smsSendWindow);
+    if (dto.send_at === undefined) return timingOf(null, window, now);
+    const at = new Date(dto.send_at);
+    if (at.getTime() > now + MAX_SCHEDULE_AHEAD_MS) {
+      const message = 'send_at must be at most 90 days ahead';
+      throw new AppError(400, 'VALIDATION_ERROR', message, [
+        { field: 'send_at', value: dto.send_at, message },
+      ]);
+    }
+    return timingOf(at, window, now);
+  }
+
+  /**
+   * The job's text: its `content`, or its template's current version (CONTENT.md). A
+   * template with placeholders needs values, which plain recipients do not give: 400
+   * MISSING_FIELDS naming them.
+   */
+  async textOf(
+    userId: number,
+    dto: JobRequest,
+    phones: () => unknown[],
+    personal = false,
+  ): Promise<JobText> {
+    if ((dto.content === undefined) === (dto.template_id === undefined)) {
+      const message = 'give either content or template_id (exactly one)';
+      throw new AppError(400, 'VALIDATION_ERROR', message, [
+        { field: 'content', message },
+        { field: 'template_id', message },
+      ]);
+    }
+    if (dto.content !== undefined) return { content: dto.content };
+    const t = await this.templates.forJob(userId, dto.template_id!);
+    if (personal)
+      return { content: t.content, template: { id: t.id, version: t.version }, parsed: t.parsed };
+    if (t.parsed.placeholders.length > 0) {
+      const missing = t.parsed.placeholders.map((p) => p.toLowerCase());
+      throw missingFieldsError(phones().map((phone, index) => ({ index, phone, missing })));
+    }
+    return { content: t.content, template: { id: t.id, version: t.version } };
+  }
+
+  async sendOne(sender: Sender, dto: SendSmsDto, idempotencyKey?: string): Promise<AcceptedSmsDto> {
+    const adhoc = laneFor(sender, dto);
+    const text = await this.textOf(sender.id, dto, () => [dto.recipient]);
+    const info = this.checkContent(text.content);
     const phone = normalizePhone(dto.recipient, this.phonePolicy);
     if (!phone.ok) {
       throw new AppError(400, 'INVALID_PHONE_FORMAT', 'Invalid phone number', [
         { field: 'recipient', value: dto.recipient, message: phone.message },
       ]);
     }
-    return this.queue(userId, 'single', dto, info, [phone.e164], 0, idempotencyKey);
+    const job = { ...dto, ...text, adhoc, ...this.schedule(dto) };
+    return this.queue(sender.id, 'single', job, info, [phone.e164], 0, idempotencyKey);
   }
 
   async sendBulk(
-    userId: number,
+    sender: Sender,
     dto: SendBulkDto,
     idempotencyKey?: string,
   ): Promise<AcceptedSmsDto> {
+    const adhoc = laneFor(sender, dto);
+    const schedule = this.schedule(dto);
     if (dto.recipients.length > this.config.smsMaxBulkRecipients) {
       throw new AppError(
         413,
@@ -87,7 +197,11 @@ export class MessagesService {
         `At most ${this.config.smsMaxBulkRecipients} recipients per request (got ${dto.recipients.length})`,
       );
     }
-    const info = this.checkContent(dto.content);
+    if (objectRecipients(dto.recipients)) {
+      return this.sendPersonal(sender.id, dto, { adhoc, ...schedule }, idempotencyKey);
+    }
+    const text = await this.textOf(sender.id, dto, () => dto.recipients);
+    const info = this.checkContent(text.content);
     const list = normalizeRecipients(dto.recipients, this.phonePolicy);
     if (list.invalid.length > 0) {
       throw new AppError(
@@ -102,9 +216,9 @@ export class MessagesService {
       );
     }
     return this.queue(
-      userId,
+      sender.id,
       'bulk',
-      dto,
+      { ...dto, ...text, adhoc, ...schedule },
       info,
       list.valid,
       list.duplicatesRemoved,
@@ -112,22 +226,144 @@ export class MessagesService {
     );
   }
 
+  /**
+   * Recipients as {phone, vars} (CONTENT.md): the content or template is rendered for each;
+   * the job keeps the template text and each recipient whose text differs keeps its own.
+   */
+  private async sendPersonal(
+    userId: number,
+    dto: SendBulkDto,
+    job: { adhoc: boolean } & SendTiming,
+    key?: string,
+  ): Promise<AcceptedSmsDto> {
+    const text = await this.textOf(userId, dto, () => [], true);
+    const parsed: ParsedTemplate = text.parsed ?? parseOrRefuse(text.content);
+    const list = personalise(dto.recipients as Record<string, unknown>[], parsed, text.content, {
+      normalizePhone: (input) => normalizePhone(input, this.phonePolicy),
+      checkContent: (t) => this.checkContent(t),
+    });
+    return this.queuePersonal(userId, dto, job, text, list, key);
+  }
+
+  /** A personalised list (send-bulk's objects or a CSV upload's rows) queued as one job. */
+  private queuePersonal(
+    userId: number,
+    dto: ValidityRequest,
+    job: { adhoc: boolean } & SendTiming,
+    text: JobText,
+    list: PersonalisedList,
+    key?: string,
+  ): Promise<AcceptedSmsDto> {
+    const info = { encoding: list.encoding, segments: list.maxSegments } as ContentInfo;
+    const personal = {
+      contents: list.contents,
+      segments: list.segments,
+      totalSegments: list.totalSegments,
+    };
+    return this.queue(
+      userId,
+      'bulk',
+      { ...dto, ...text, ...job, personal },
+      info,
+      list.phones,
+      list.duplicatesRemoved,
+      key,
+    );
+  }
+
+  /** When a new job of `tokens` tokens would finish, for a dry run (null: no estimate). */
+  async estimateFor(sender: Sender, dto: JobRequest, tokens: number): Promise<string | null> {
+    const adhoc = laneFor(sender, dto);
+    const at = await this.estimates.completionForNew(sender.id, adhoc, tokens);
+    return Number.isFinite(at) ? new Date(at).toISOString() : null;
+  }
+
+  /**
+   * The job's valid_until; 400 when its `tokens` would not be sent by then (unless
+   * allow_expiry). A scheduled job's validity in seconds runs from its send_at.
+   */
+  private async checkedValidity(
+    userId: number,
+    dto: { adhoc: boolean } & SendTiming & ValidityRequest,
+    tokens: number,
+  ): Promise<Date | null> {
+    const now = this.clock.now();
+    const validUntil = validUntilOf(dto, dto.scheduled ? dto.sendAt!.getTime() : now);
+    if (validUntil && !dto.allow_expiry) {
+      const takes = (await this.estimates.completionForNew(userId, dto.adhoc, tokens)) - now;
+      // From its send_at or its window's opening, across closed hours.
+      const from = dto.holdUntil?.getTime() ?? now;
+      const done = dto.window ? finishAfter(dto.window, from, takes) : from + takes;
+      if (done > validUntil.getTime()) throw wouldExpire(done, validUntil);
+    }
+    return validUntil;
+  }
+
+  /**
+   * A CSV upload's rows (CONTENT.md), staged by COPY in the transaction `stage.db` holds
+   * open: the same lane, schedule and validity rules as send-bulk, then one personalised job
+   * made from them (MessagesRepository.insertStaged) and committed before the answer, which
+   * reads the job back as every answer does.
+   */
+  async sendStaged(
+    sender: Sender,
+    dto: JobRequest,
+    text: JobText,
+    list: StagedList,
+    stage: { db: EntityManager; commit: () => Promise<void> },
+  ): Promise<AcceptedSmsDto> {
+    const job = { ...dto, ...text, adhoc: laneFor(sender, dto), ...this.schedule(dto) };
+    const tokens = this.config.smsRateUnit === 'segment' ? list.totalSegments : list.count;
+    const validUntil = await this.checkedValidity(sender.id, job, tokens);
+    const row = await this.repo.insertStaged({
+      db: stage.db,
+      count: list.count,
+      totalSegments: list.totalSegments,
+      userId: sender.id,
+      content: job.content,
+      encoding: list.encoding,
+      segments: list.maxSegments,
+      adhoc: job.adhoc,
+      duplicatesRemoved: list.duplicatesRemoved,
+      validUntil,
+      sendAt: job.sendAt,
+      holdUntil: job.holdUntil,
+      scheduled: job.scheduled,
+      window: job.window,
+      windowClosesAt: job.windowClosesAt,
+      template: job.template,
+    });
+    await stage.commit();
+    this.repo.committedStaged(list.count);
+    const extra = { total: row.recipient_count, duplicates_removed: row.duplicates_removed };
+    return toAccepted(row, await this.estimates.forJob(row.id), extra);
+  }
+
   private async queue(
     userId: number,
     route: SendRoute,
-    dto: { content: string; adhoc?: boolean },
+    dto: JobText & { adhoc: boolean } & SendTiming & ValidityRequest,
     info: ContentInfo,
     phones: string[],
     dups: number,
     key?: string,
   ): Promise<AcceptedSmsDto> {
-    const adhoc = dto.adhoc ?? false;
+    const adhoc = dto.adhoc;
+    const tokens =
+      this.config.smsRateUnit === 'segment'
+        ? (dto.personal?.totalSegments ?? phones.length * info.segments)
+        : phones.length;
+    const validUntil = await this.checkedValidity(userId, dto, tokens);
     // Two requests mean the same when they would queue the same SMS, however the JSON is
-    // laid out; hashed only when a key asks for it (it reads every number again).
-    const hash = () =>
-      createHash('sha256')
-        .update(JSON.stringify([route, phones, dto.content, adhoc]))
-        .digest('hex');
+    // laid out (adhoc: true and priority "urgent" are one lane); hashed only when a key asks
+    // for it (it reads every number again).
+    const meaning: unknown[] = [route, phones, dto.content, adhoc];
+    if (dto.sendAt) meaning.push(dto.sendAt.toISOString());
+    meaning.push(...validityKey(dto));
+    if (dto.window) meaning.push(dto.window);
+    if (dto.template) meaning.push(dto.template);
+    if (dto.personal) meaning.push(dto.personal.contents);
+    const hash = () => createHash('sha256').update(JSON.stringify(meaning)).digest('hex');
     const outcome = await this.repo.insert({
       userId,
       content: dto.content,
@@ -136,6 +372,14 @@ export class MessagesService {
       adhoc,
       phones,
       duplicatesRemoved: dups,
+      validUntil,
+      sendAt: dto.sendAt,
+      holdUntil: dto.holdUntil,
+      scheduled: dto.scheduled,
+      window: dto.window,
+      windowClosesAt: dto.windowClosesAt,
+      template: dto.template,
+      personal: dto.personal,
       idempotency: key === undefined ? undefined : { key, hash: hash(), route },
     });
     const row = 'created' in outcome ? outcome.created : await this.owned(userId, outcome.replayOf);
@@ -160,9 +404,8 @@ export class MessagesService {
       limit: q.per_page,
     });
     const estimates = await this.estimates.forJobs(unfinishedIds(items));
-    const none = { queue_position: null, estimated_complete_at: null };
     return {
-      messages: items.map((m) => toSummary(m, estimates.get(m.id) ?? none)),
+      messages: items.map((m) => toSummary(m, estimates.get(m.id) ?? NO_ESTIMATE)),
       ...pageMeta(total, q),
     };
   }
@@ -180,16 +423,23 @@ export class MessagesService {
   }
 
   async recipients(userId: number, id: number, q: RecipientQueryDto): Promise<RecipientListDto> {
-    await this.owned(userId, id);
+    const job = await this.owned(userId, id);
     const { items, total } = await this.repo.recipients(
       id,
       q.status,
       (q.page - 1) * q.per_page,
       q.per_page,
     );
-    return { recipients: items.map(toRecipient), ...pageMeta(total, q) };
+    const jobContent = job.personalised ? job.content : undefined;
+    return { recipients: items.map((r) => toRecipient(r, jobContent)), ...pageMeta(total, q) };
   }
 }
+
+/** What of the validity makes two requests differ (absent fields add nothing, as before them). */
+const validityKey = (v: ValidityRequest) =>
+  v.valid_until === undefined && v.validity_seconds === undefined
+    ? []
+    : [v.valid_until ?? null, v.validity_seconds ?? null, v.allow_expiry ?? false];
 
 const unfinishedIds = (rows: MessageRow[]) =>
   rows.filter((m) => UNFINISHED.includes(m.job_status)).map((m) => m.id);

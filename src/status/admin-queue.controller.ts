@@ -1,8 +1,8 @@
 import { Controller, HttpCode, Post } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { Authenticated } from '../auth/authenticated.decorator.js';
+import { Authenticated } from '../access/authenticated.decorator.js';
 import { ApiEnvelope } from '../common/api-docs.js';
-import { QueueControlRepository } from '../queue-control/queue-control.repository.js';
+import { QueueControlService } from '../queue/queue-control.service.js';
 import { QueueStatusDto } from './dto/queue-status.dto.js';
 import { QueueStatusService } from './queue-status.service.js';
 
@@ -11,18 +11,20 @@ import { QueueStatusService } from './queue-status.service.js';
 @Controller('api/admin/queue')
 export class AdminQueueController {
   constructor(
-    private readonly control: QueueControlRepository,
+    private readonly control: QueueControlService,
     private readonly status: QueueStatusService,
   ) {}
 
   @Post('pause')
   @HttpCode(200)
   @ApiOperation({
-    summary: 'Pause sending cluster-wide: no worker takes new SMS; in-flight sends finish',
+    summary: 'Pause sending cluster-wide: after the answer no request starts in any process',
+    description:
+      'SMS claimed or waiting for a token go back to the queue; requests already on the wire finish.',
   })
   @ApiEnvelope(QueueStatusDto)
   async pause(): Promise<QueueStatusDto> {
-    await this.control.setPaused(true);
+    await this.control.pause();
     return this.status.status();
   }
 
@@ -31,7 +33,7 @@ export class AdminQueueController {
   @ApiOperation({ summary: 'Resume sending cluster-wide' })
   @ApiEnvelope(QueueStatusDto)
   async resume(): Promise<QueueStatusDto> {
-    await this.control.setPaused(false);
+    await this.control.resume();
     return this.status.status();
   }
 }

@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { CLOCK, type Clock } from '../common/clock.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
-import { estimateFor, JobEstimate } from './eta.js';
+import { estimateFor, JobEstimate, secondsUntilSent } from './eta.js';
 import { EstimatesRepository } from './estimates.repository.js';
 
 /**
@@ -12,6 +13,7 @@ export class EstimatesService {
   constructor(
     private readonly repo: EstimatesRepository,
     private readonly limiter: RateLimiterService,
+    @Inject(CLOCK) private readonly clock: Clock,
   ) {}
 
   async forJobs(ids: number[]): Promise<Map<number, JobEstimate>> {
@@ -21,11 +23,22 @@ export class EstimatesService {
       this.repo.queueOrder(ids),
       this.limiter.snapshot(),
     ]);
-    const now = Date.now();
+    const now = this.clock.now();
     const byId = new Map(jobs.map((j) => [j.id, j]));
     for (const id of ids)
       result.set(id, estimateFor(byId.get(id), tokens, settings.msgsPerSec, now));
     return result;
+  }
+
+  /** When a job not queued yet would finish (epoch ms), were it queued now. */
+  async completionForNew(userId: number, urgent: boolean, tokens: number): Promise<number> {
+    const [through, { tokens: inHand, settings }] = await Promise.all([
+      this.repo.throughForNew(userId, urgent, tokens),
+      this.limiter.snapshot(),
+    ]);
+    return (
+      this.clock.now() + Math.ceil(secondsUntilSent(through, inHand, settings.msgsPerSec) * 1000)
+    );
   }
 
   async forJob(id: number): Promise<JobEstimate> {

@@ -1,8 +1,8 @@
 import { Controller, Get, Header, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiResponse, ApiTags } from '@nestjs/swagger';
 import type { Request } from 'express';
-import type { AuthenticatedUser } from '../auth/authenticated-user.js';
-import { Authenticated } from '../auth/authenticated.decorator.js';
+import type { AuthenticatedUser } from '../access/authenticated-user.js';
+import { Authenticated } from '../access/authenticated.decorator.js';
 import { OptionalBearerGuard } from '../auth/optional-bearer.guard.js';
 import { ApiEnvelope, ApiErrors } from '../common/api-docs.js';
 import { RawResponse } from '../common/envelope.interceptor.js';

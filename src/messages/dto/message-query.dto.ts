@@ -19,7 +19,7 @@ import {
   type JobStatus,
   RECIPIENT_STATUSES,
   type RecipientStatus,
-} from '../message-row.js';
+} from '../statuses.js';
 
 /** JavaScript dates reach further back than PostgreSQL timestamptz (4713 BC); cap the filters. */
 const EARLIEST_DATE = new Date('0001-01-01T00:00:00Z');

@@ -1,7 +1,16 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { JOB_STATUSES, RECIPIENT_STATUSES } from '../message-row.js';
+import {
+  DELIVERY_STATUSES,
+  type DeliveryStatus,
+  JOB_STATUSES,
+  type JobStatus,
+  LEGACY_STATUSES,
+  RECIPIENT_STATUSES,
+  type RecipientStatus,
+} from '../statuses.js';
+import { PRIORITIES, type Priority } from '../lanes.js';
+import { SendWindowDto } from './send-sms.dto.js';
 
-const LEGACY_STATUSES = ['pending', 'sent', 'partial', 'failed', 'cancelled'];
 const ISO = '2026-11-28T10:00:00.000Z';
 
 class EstimateFields {
@@ -9,22 +18,112 @@ class EstimateFields {
     nullable: true,
     type: Number,
     example: 2,
-    description: '1 + unfinished jobs served before this one; null once sending or finished',
+    description:
+      '1 + the unfinished jobs, of any user, that the fair order starts before this one; null while scheduled, and once sending or finished',
   })
   queue_position: number | null;
   @ApiProperty({
     nullable: true,
     type: String,
+    example: '2026-11-28T10:00:05.000Z',
+    description:
+      'When its first SMS is expected to go, by the fair share of the rate (a scheduled job: its send_at); null once sending or finished',
+  })
+  estimated_start_at: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
     example: '2026-11-28T10:00:30.000Z',
-    description: 'When the last recipient is expected to be sent; null once finished',
+    description:
+      'When the last recipient is expected to be sent (a scheduled job: send_at plus its own SMS at its fair share of the rate now); null once finished',
   })
   estimated_complete_at: string | null;
 }
 
-export class AcceptedSmsDto extends EstimateFields {
+/**
+ * What every job answer has: its estimates, its lane said both ways (`adhoc`, `priority`),
+ * and when it was asked to be sent.
+ */
+class JobFields extends EstimateFields {
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-11-28T10:30:00.000Z',
+    description:
+      'When the request asked it to be sent (UTC); null when it did not. While that is ahead the job is "scheduled".',
+  })
+  send_at: string | null;
+  @ApiProperty({
+    example: false,
+    description: 'Urgent lane (the old panel\'s flag); same as priority "urgent"',
+  })
+  adhoc: boolean;
+  @ApiProperty({
+    enum: PRIORITIES,
+    example: 'normal',
+    description: 'Lane: every urgent SMS is sent before any normal one',
+  })
+  priority: Priority;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-11-28T10:10:00.000Z',
+    description:
+      'No request starts after it; SMS still waiting then become expired. Null: no limit',
+  })
+  valid_until: string | null;
+  @ApiProperty({
+    type: () => SendWindowDto,
+    nullable: true,
+    description: 'Daily hours its SMS may go in (SCHEDULING.md); null: always',
+  })
+  send_window: SendWindowDto | null;
+  @ApiProperty({
+    nullable: true,
+    type: String,
+    example: '2026-11-29T01:00:00.000Z',
+    description: 'While its send window is closed: when it opens next; null otherwise',
+  })
+  next_window_at: string | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 12,
+    description:
+      'The template it was made from (CONTENT.md); null when the request gave content. Later edits or a deletion of the template do not change the job',
+  })
+  template_id: number | null;
+  @ApiProperty({
+    nullable: true,
+    type: Number,
+    example: 3,
+    description: "That template's version when the job was made; null without a template",
+  })
+  template_version: number | null;
+  @ApiProperty({
+    example: false,
+    description:
+      'Each recipient was sent its own rendered text (recipients as {phone, vars}); content is then the template text',
+  })
+  personalised: boolean;
+  @ApiProperty({
+    example: 3,
+    description:
+      "Segments of the whole job: each recipient's rendered text counted (segments is the largest)",
+  })
+  total_segments: number;
+  @ApiProperty({
+    example: 0,
+    description:
+      'Recipients not sent because their number is on the suppression list (opt-out), at submission or when their SMS was taken; a final state, not an error',
+  })
+  suppressed_count: number;
+}
+
+export class AcceptedSmsDto extends JobFields {
   @ApiProperty({ example: 42 }) id: number;
   @ApiProperty({ enum: LEGACY_STATUSES, example: 'pending' }) status: string;
-  @ApiProperty({ enum: JOB_STATUSES, example: 'pending' }) job_status: string;
+  @ApiProperty({ enum: JOB_STATUSES, example: 'pending' }) job_status: JobStatus;
   @ApiPropertyOptional({ example: '+85291234567', description: 'POST /api/sms only' })
   recipient?: string;
   @ApiPropertyOptional({
@@ -34,20 +133,18 @@ export class AcceptedSmsDto extends EstimateFields {
   total?: number;
   @ApiPropertyOptional({ example: 0, description: 'send-bulk only' }) duplicates_removed?: number;
   @ApiProperty({ example: 'Office closed on Friday.' }) content: string;
-  @ApiProperty({ example: false }) adhoc: boolean;
   @ApiProperty({ example: ISO }) created_at: string;
   @ApiProperty({ example: 1 }) segments: number;
   @ApiProperty({ enum: ['gsm7', 'ucs2'], example: 'gsm7' }) encoding: string;
 }
 
-export class MessageSummaryDto extends EstimateFields {
+export class MessageSummaryDto extends JobFields {
   @ApiProperty({ example: 42 }) id: number;
   @ApiProperty({ example: 'Office closed on Friday.' }) content: string;
   @ApiProperty({ enum: LEGACY_STATUSES, example: 'pending' }) status: string;
-  @ApiProperty({ enum: JOB_STATUSES, example: 'sending' }) job_status: string;
+  @ApiProperty({ enum: JOB_STATUSES, example: 'sending' }) job_status: JobStatus;
   @ApiProperty({ example: ISO }) created_at: string;
   @ApiProperty({ example: 3 }) recipient_count: number;
-  @ApiProperty({ example: false }) adhoc: boolean;
   @ApiProperty({ example: 33.3 }) progress_percent: number;
   @ApiPropertyOptional({
     nullable: true,
@@ -72,12 +169,11 @@ export class MessageListDto {
   @ApiProperty({ example: 1 }) current_page: number;
 }
 
-export class MessageDetailDto extends EstimateFields {
+export class MessageDetailDto extends JobFields {
   @ApiProperty({ example: 42 }) id: number;
   @ApiProperty({ example: 'Office closed on Friday.' }) content: string;
   @ApiProperty({ enum: LEGACY_STATUSES, example: 'pending' }) status: string;
-  @ApiProperty({ enum: JOB_STATUSES, example: 'sending' }) job_status: string;
-  @ApiProperty({ example: false }) adhoc: boolean;
+  @ApiProperty({ enum: JOB_STATUSES, example: 'sending' }) job_status: JobStatus;
   @ApiProperty({ example: ISO }) created_at: string;
   @ApiProperty({
     nullable: true,
@@ -99,6 +195,12 @@ export class MessageDetailDto extends EstimateFields {
   @ApiProperty({ example: 0 }) failed_count: number;
   @ApiProperty({ example: 2, description: 'Waiting, retrying or in flight' }) pending_count: number;
   @ApiProperty({ example: 0 }) cancelled_count: number;
+  @ApiProperty({ example: 0, description: 'Not sent: valid_until came first' })
+  expired_count: number;
+  @ApiProperty({ example: 1, description: "Handset reached, by the gateway's delivery receipts" })
+  delivered_count: number;
+  @ApiProperty({ example: 0, description: "Not delivered, by the gateway's delivery receipts" })
+  undelivered_count: number;
   @ApiProperty({ example: 0 }) duplicates_removed: number;
   @ApiProperty({ example: 33.3, description: 'Recipients in a final state, percent' })
   progress_percent: number;
@@ -134,10 +236,22 @@ export class DeadLetterListDto {
 export class RecipientDto {
   @ApiProperty({ example: 1001 }) id: number;
   @ApiProperty({ example: '+85291234567' }) phone: string;
-  @ApiProperty({ enum: RECIPIENT_STATUSES, example: 'sent' }) status: string;
+  @ApiProperty({ enum: RECIPIENT_STATUSES, example: 'sent' }) status: RecipientStatus;
   @ApiProperty({ example: 1 }) attempts: number;
   @ApiProperty({ nullable: true, type: String, example: null }) error_message: string | null;
   @ApiProperty({ nullable: true, type: String, example: ISO }) sent_at: string | null;
+  @ApiProperty({
+    enum: DELIVERY_STATUSES,
+    example: 'delivered',
+    description: "From the gateway's delivery receipt; unknown until one arrives",
+  })
+  delivery_status: DeliveryStatus;
+  @ApiProperty({ nullable: true, type: String, example: ISO }) delivered_at: string | null;
+  @ApiPropertyOptional({
+    example: 'Dear Chan, your appointment is on 3 Dec at 10:00.',
+    description: 'Personalised jobs only: the text this recipient is sent',
+  })
+  content?: string;
 }
 
 export class RecipientListDto {

@@ -14,6 +14,26 @@ export class UserQueueDto {
     description: 'Earliest estimated completion among those jobs',
   })
   next_estimated_complete_at: string | null;
+  @ApiProperty({
+    example: 0.75,
+    minimum: 0,
+    maximum: 1,
+    description:
+      "The fraction of the rate the caller's waiting SMS get now: its weight over the weights of the users with SMS waiting in its lane (0 while another lane goes first)",
+  })
+  share: number;
+}
+
+export class LaneDepthDto {
+  @ApiProperty({ example: 120, description: 'SMS of this lane not yet in a final state' })
+  queue_depth: number;
+}
+
+export class LanesDto {
+  @ApiProperty({ type: LaneDepthDto, description: 'Taken before any normal SMS' })
+  urgent: LaneDepthDto;
+  @ApiProperty({ type: LaneDepthDto, description: 'Shared between users by weight' })
+  normal: LaneDepthDto;
 }
 
 export class QueueStatusDto {
@@ -26,6 +46,16 @@ export class QueueStatusDto {
   pending_messages: number;
   @ApiProperty({ example: 1, description: 'Jobs with at least one SMS taken' })
   sending_messages: number;
+  @ApiProperty({
+    example: 2,
+    description: 'Jobs waiting for their send_at (job_status "scheduled"); not in queue_depth',
+  })
+  scheduled_messages: number;
+  @ApiProperty({
+    example: 5000,
+    description: 'SMS of those jobs; not in queue_depth',
+  })
+  scheduled_recipients: number;
   @ApiProperty({ nullable: true, type: String, example: '2026-11-28T09:58:00.000Z' })
   oldest_pending_at: string | null;
   @ApiProperty({ example: 2, description: 'Configured refill rate (SMS/s, cluster-wide)' })
@@ -43,6 +73,9 @@ export class QueueStatusDto {
   @ApiProperty({ example: false }) paused: boolean;
   @ApiProperty({ example: 2, description: 'Live worker processes sharing the queue' })
   workers: number;
+  @ApiProperty({ type: LanesDto }) lanes: LanesDto;
+  @ApiProperty({ example: 3, description: 'Users with SMS waiting (they share the rate)' })
+  active_users: number;
   @ApiPropertyOptional({ type: UserQueueDto, description: 'Only with a valid bearer token' })
   user?: UserQueueDto;
 }
