@@ -5,6 +5,9 @@ import { AuthModule } from './auth/auth.module.js';
 import { EnvelopeExceptionFilter, validationDetails } from './common/envelope.filter.js';
 import { EnvelopeInterceptor } from './common/envelope.interceptor.js';
 import { AppError } from './common/app-error.js';
+import { ClockModule } from './common/clock.module.js';
+import { CsvModule } from './csv/csv.module.js';
+import { ExportsModule } from './exports/exports.module.js';
 import { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
@@ -12,8 +15,12 @@ import { HealthModule } from './health/health.module.js';
 import { MessagesModule } from './messages/messages.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { QueueModule } from './queue/queue.module.js';
+import { ReceiptsModule } from './receipts/receipts.module.js';
 import { StatusModule } from './status/status.module.js';
+import { SuppressionsModule } from './suppressions/suppressions.module.js';
+import { TemplatesModule } from './templates/templates.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 /**
  * Path params reach their own pipes (IdParamPipe) as the raw string: the stock primitive
@@ -43,14 +50,21 @@ export class AppModule {
       imports: [
         AppConfigModule.forRoot(config),
         DatabaseModule,
+        ClockModule,
         MetricsModule,
         ScheduleModule.forRoot(),
         UsersModule,
         AuthModule,
         HealthModule,
         MessagesModule,
+        TemplatesModule,
+        CsvModule,
+        SuppressionsModule,
+        ExportsModule,
         StatusModule,
         QueueModule.forRole(config.queueRole),
+        WebhooksModule.forRole(config.queueRole),
+        ReceiptsModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: EnvelopeExceptionFilter },

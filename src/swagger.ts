@@ -20,6 +20,10 @@ export function buildOpenApiDocument(app: INestApplication, config: AppConfig) {
     .setDescription(DESCRIPTION)
     .setVersion(config.version)
     .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'API token or session token' })
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'SMS_RECEIPT_SECRET (the gateway only)' },
+      'receipt-secret',
+    )
     .build();
   return SwaggerModule.createDocument(app, builder);
 }
