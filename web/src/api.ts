@@ -3,176 +3,45 @@
  * envelope, `{success: true, data}` or `{success: false, error: {code, message, details?}}`.
  */
 
-export type JobStatus = 'pending' | 'sending' | 'completed' | 'partial' | 'failed' | 'cancelled';
-export type RecipientStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
+import type { components } from './api-types.gen.js';
 
-export const JOB_STATUSES: JobStatus[] = [
-  'pending',
-  'sending',
-  'completed',
-  'partial',
-  'failed',
-  'cancelled',
-];
-export const RECIPIENT_STATUSES: RecipientStatus[] = [
-  'pending',
-  'sending',
-  'sent',
-  'failed',
-  'cancelled',
-];
-export const UNFINISHED: readonly JobStatus[] = ['pending', 'sending'];
+/** The API's schemas, generated from its OpenAPI document (`npm run gen:web-types`). */
+type Schemas = components['schemas'];
 
-export interface ErrorDetail {
-  field?: string;
-  value?: unknown;
-  message: string;
-}
+export {
+  JOB_STATUSES,
+  type JobStatus,
+  RECIPIENT_STATUSES,
+  type RecipientStatus,
+  UNFINISHED,
+} from '../../src/messages/statuses.js';
+export { EVENT_TYPES, DELIVERY_STATUSES } from '../../src/webhooks/event-types.js';
 
-export interface SessionUser {
-  id: number;
-  username: string;
-  is_admin: boolean;
-}
-
-export interface LoginAnswer {
-  token: string;
-  token_type: 'Bearer';
-  expires_at: string;
-  user: SessionUser;
-}
-
-export interface Me extends SessionUser {
-  is_active: boolean;
-  created_at: string;
-}
-
-export interface User {
-  id: number;
-  username: string;
-  is_admin: boolean;
-  is_active: boolean;
-  created_at: string;
-}
-
-export interface Page {
-  total: number;
-  pages: number;
-  current_page: number;
-}
-
-export interface QueueStatus {
-  queue_depth: number;
-  pending_messages: number;
-  sending_messages: number;
-  oldest_pending_at: string | null;
-  msgs_per_sec: number;
-  burst_capacity: number;
-  tokens_available: number;
-  observed_msgs_per_sec: number;
-  estimated_drain_seconds: number;
-  paused: boolean;
-  workers: number;
-  user?: {
-    pending_messages: number;
-    pending_recipients: number;
-    next_estimated_complete_at: string | null;
-  };
-}
-
-export interface ThroughputPoint {
-  second: string;
-  requests: number;
-  sent: number;
-  failed: number;
-}
-
-export interface MessageSummary {
-  id: number;
-  content: string;
-  status: string;
-  job_status: JobStatus;
-  created_at: string;
-  recipient_count: number;
-  adhoc: boolean;
-  progress_percent: number;
-  queue_position: number | null;
-  estimated_complete_at: string | null;
-  user_id?: number | null;
-  owner_username?: string | null;
-}
-
-export interface MessageList extends Page {
-  messages: MessageSummary[];
-}
-
-export interface MessageDetail {
-  id: number;
-  content: string;
-  status: string;
-  job_status: JobStatus;
-  adhoc: boolean;
-  created_at: string;
-  started_at: string | null;
-  sent_at: string | null;
-  completed_at: string | null;
-  recipient_count: number;
-  success_count: number;
-  failed_count: number;
-  pending_count: number;
-  cancelled_count: number;
-  duplicates_removed: number;
-  progress_percent: number;
-  segments: number;
-  encoding: 'gsm7' | 'ucs2';
-  queue_position: number | null;
-  estimated_complete_at: string | null;
-}
-
-export interface Accepted {
-  id: number;
-  job_status: JobStatus;
-  total?: number;
-  recipient?: string;
-  duplicates_removed?: number;
-  segments: number;
-  encoding: 'gsm7' | 'ucs2';
-  queue_position: number | null;
-  estimated_complete_at: string | null;
-}
-
-export interface Recipient {
-  id: number;
-  phone: string;
-  status: RecipientStatus;
-  attempts: number;
-  error_message: string | null;
-  sent_at: string | null;
-}
-
-export interface RecipientList extends Page {
-  recipients: Recipient[];
-}
-
-export interface DeadLetter {
-  id: number;
-  message_id: number;
-  phone: string;
-  attempts: number;
-  error_message: string | null;
-  failed_at: string;
-  owner_id: number | null;
-  owner_username: string | null;
-}
-
-export interface DeadLetterList extends Page {
-  recipients: DeadLetter[];
-}
-
-export interface RateLimit {
-  msgs_per_sec: number;
-  burst_capacity: number;
-}
+export type ErrorDetail = Schemas['ErrorDetailDto'];
+export type SessionUser = Schemas['LoginUserDto'];
+export type LoginAnswer = Schemas['LoginResponseDto'];
+export type User = Schemas['UserDto'];
+export type QueueStatus = Schemas['QueueStatusDto'];
+export type ThroughputPoint = Schemas['ThroughputPointDto'];
+export type MessageSummary = Schemas['MessageSummaryDto'];
+export type MessageList = Schemas['MessageListDto'];
+export type MessageDetail = Schemas['MessageDetailDto'];
+export type Accepted = Schemas['AcceptedSmsDto'];
+export type RecipientList = Schemas['RecipientListDto'];
+export type DeadLetter = Schemas['DeadLetterDto'];
+export type DeadLetterList = Schemas['DeadLetterListDto'];
+export type RateLimit = Schemas['RateLimitDto'];
+export type Webhook = Schemas['WebhookDto'];
+export type CreatedWebhook = Schemas['CreatedWebhookDto'];
+export type Delivery = Schemas['DeliveryDto'];
+export type DeliveryList = Schemas['DeliveryListDto'];
+export type SmsEvent = Schemas['SmsEventDto'];
+export type Template = Schemas['TemplateDto'];
+export type TemplateList = Schemas['TemplateListDto'];
+export type CsvReport = Schemas['CsvReportDto'];
+export type CsvAccepted = Schemas['CsvAcceptedDto'];
+export type Suppression = Schemas['SuppressionDto'];
+export type SuppressionImport = Schemas['SuppressionImportDto'];
 
 /** An error answer of the API (or a failure to reach it), ready to be shown. */
 export class ApiError extends Error {
@@ -194,6 +63,8 @@ export interface RequestOptions {
   body?: unknown;
   query?: Query;
   headers?: Record<string, string>;
+  /** The route checks a password: its 401 means a wrong password, not an ended session. */
+  checksPassword?: boolean;
 }
 
 /** Called when an authenticated request answers 401: the session ended or the user was disabled. */
@@ -208,7 +79,7 @@ export function setUnauthorizedHandler(handler: (err: ApiError) => void): void {
   onUnauthorized = handler;
 }
 
-function url(path: string, query?: Query): string {
+export function url(path: string, query?: Query): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query ?? {})) {
     if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
@@ -246,32 +117,64 @@ export async function request<T>(
   } catch {
     throw new ApiError(res.status, 'HTTP_ERROR', `The server answered HTTP ${res.status}.`);
   }
-  const envelope = json as {
+  return unwrap<T>(res.status, json, res.headers.get('x-request-id'), {
+    authenticated: Boolean(headers.authorization),
+    checksPassword: opts.checksPassword,
+  });
+}
+
+/**
+ * The data of an answer's envelope, or its error thrown as an ApiError; shared by fetch
+ * requests and XHR uploads (which report their progress).
+ */
+export function unwrap<T>(
+  status: number,
+  json: unknown,
+  requestIdHeader: string | null,
+  how: { authenticated: boolean; checksPassword?: boolean },
+): T {
+  const envelope = (json ?? {}) as {
     success?: boolean;
     data?: T;
     error?: { code?: string; message?: string; details?: ErrorDetail[]; request_id?: string };
   };
-  if (res.ok && envelope.success !== false) return envelope.data as T;
+  if (status >= 200 && status < 300 && envelope.success !== false) return envelope.data as T;
   const e = envelope.error ?? {};
   const err = new ApiError(
-    res.status,
+    status,
     e.code ?? 'HTTP_ERROR',
-    e.message ?? `The server answered HTTP ${res.status}.`,
+    e.message ?? `The server answered HTTP ${status}.`,
     Array.isArray(e.details) ? e.details : [],
-    e.request_id ?? res.headers.get('x-request-id') ?? undefined,
+    e.request_id ?? requestIdHeader ?? undefined,
   );
-  if (res.status === 401 && headers.authorization) onUnauthorized(err);
+  if (status === 401 && how.authenticated && !how.checksPassword) onUnauthorized(err);
   throw err;
+}
+
+/** The bearer token of the session, for requests made without `request` (uploads). */
+export function authHeader(): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
 }
 
 export const api = {
   login: (username: string, password: string) =>
     request<LoginAnswer>('POST', '/api/auth/login', { body: { username, password } }),
-  me: () => request<Me>('GET', '/api/auth/me'),
+  me: () => request<User>('GET', '/api/auth/me'),
+  logout: () => request<void>('POST', '/api/auth/logout'),
+  changePassword: (current_password: string, new_password: string) =>
+    request<void>('POST', '/api/auth/password', {
+      body: { current_password, new_password },
+      checksPassword: true,
+    }),
+  rotateOwnToken: (password: string) =>
+    request<Schemas['TokenDto']>('POST', '/api/auth/token', {
+      body: { password },
+      checksPassword: true,
+    }),
 
   queueStatus: () => request<QueueStatus>('GET', '/api/queue/status'),
   throughput: (seconds: number) =>
-    request<{ points: ThroughputPoint[] }>('GET', '/api/queue/throughput', {
+    request<Schemas['ThroughputDto']>('GET', '/api/queue/throughput', {
       query: { seconds },
     }),
 
@@ -279,24 +182,57 @@ export const api = {
   job: (id: number) => request<MessageDetail>('GET', `/api/sms/${id}`),
   recipients: (id: number, query: Query) =>
     request<RecipientList>('GET', `/api/sms/${id}/recipients`, { query }),
-  sendOne: (body: { recipient: string; content: string; adhoc: boolean }, key: string) =>
+  sendOne: (body: Schemas['SendSmsDto'], key: string) =>
     request<Accepted>('POST', '/api/sms', { body, headers: { 'idempotency-key': key } }),
-  sendBulk: (body: { recipients: string[]; content: string; adhoc: boolean }, key: string) =>
+  sendBulk: (body: Schemas['SendBulkDto'], key: string) =>
     request<Accepted>('POST', '/api/sms/send-bulk', {
       body,
       headers: { 'idempotency-key': key },
     }),
+  recipientEvents: (id: number, recipientId: number) =>
+    request<Schemas['SmsEventListDto']>('GET', `/api/sms/${id}/recipients/${recipientId}/events`),
   cancel: (id: number) => request<MessageDetail>('POST', `/api/sms/${id}/cancel`),
   retry: (id: number) => request<MessageDetail>('POST', `/api/sms/${id}/retry`),
 
-  users: (query: Query) => request<Page & { users: User[] }>('GET', '/api/admin/users', { query }),
-  createUser: (body: { username: string; password: string; is_admin: boolean }) =>
-    request<{ user: User; token: string }>('POST', '/api/admin/users', { body }),
-  updateUser: (id: number, body: { password?: string; is_active?: boolean; is_admin?: boolean }) =>
+  suppressions: (query: Query) =>
+    request<Schemas['SuppressionListDto']>('GET', '/api/admin/suppressions', { query }),
+  addSuppression: (body: Schemas['CreateSuppressionDto']) =>
+    request<Suppression>('POST', '/api/admin/suppressions', { body }),
+  removeSuppression: (phone: string) =>
+    request<void>('DELETE', `/api/admin/suppressions/${encodeURIComponent(phone)}`),
+
+  webhooks: (query: Query) => request<Schemas['WebhookListDto']>('GET', '/api/webhooks', { query }),
+  createWebhook: (body: Schemas['CreateWebhookDto']) =>
+    request<CreatedWebhook>('POST', '/api/webhooks', { body }),
+  updateWebhook: (id: number, body: Schemas['UpdateWebhookDto']) =>
+    request<Webhook>('PATCH', `/api/webhooks/${id}`, { body }),
+  deleteWebhook: (id: number) => request<void>('DELETE', `/api/webhooks/${id}`),
+  rotateWebhookSecret: (id: number) =>
+    request<Schemas['WebhookSecretDto']>('POST', `/api/webhooks/${id}/secret`),
+  pingWebhook: (id: number) =>
+    request<Schemas['QueuedEventDto']>('POST', `/api/webhooks/${id}/test`),
+  deliveries: (id: number, query: Query) =>
+    request<DeliveryList>('GET', `/api/webhooks/${id}/deliveries`, { query }),
+  redeliver: (id: number, deliveryId: number) =>
+    request<Delivery>('POST', `/api/webhooks/${id}/deliveries/${deliveryId}/redeliver`),
+
+  templates: (query: Query) => request<TemplateList>('GET', '/api/templates', { query }),
+  template: (id: number) => request<Template>('GET', `/api/templates/${id}`),
+  createTemplate: (body: Schemas['CreateTemplateDto']) =>
+    request<Template>('POST', '/api/templates', { body }),
+  updateTemplate: (id: number, body: Schemas['UpdateTemplateDto']) =>
+    request<Template>('PATCH', `/api/templates/${id}`, { body }),
+  deleteTemplate: (id: number) => request<void>('DELETE', `/api/templates/${id}`),
+
+  users: (query: Query) => request<Schemas['UserListDto']>('GET', '/api/admin/users', { query }),
+  createUser: (body: Schemas['CreateUserDto']) =>
+    request<Schemas['CreatedUserDto']>('POST', '/api/admin/users', { body }),
+  updateUser: (id: number, body: Schemas['UpdateUserDto']) =>
     request<User>('PATCH', `/api/admin/users/${id}`, { body }),
   deleteUser: (id: number) => request<void>('DELETE', `/api/admin/users/${id}`),
   rotateUserToken: (id: number) =>
-    request<{ token: string }>('POST', `/api/admin/users/${id}/token`),
+    request<Schemas['TokenDto']>('POST', `/api/admin/users/${id}/token`),
+  revokeUserToken: (id: number) => request<void>('DELETE', `/api/admin/users/${id}/token`),
 
   allMessages: (query: Query) => request<MessageList>('GET', '/api/admin/messages', { query }),
   deadLetters: (query: Query) =>

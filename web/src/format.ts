@@ -33,6 +33,13 @@ export function time(iso: string | null | undefined): HTMLElement | string {
   return h('time', { datetime: iso, title: new Date(iso).toLocaleString() }, dateTime(iso));
 }
 
+/** A datetime-local control's value (the browser's time zone) as ISO-8601 UTC; unset when empty or invalid. */
+export function isoFromLocal(value: string): string | undefined {
+  if (!value) return undefined;
+  const d = new Date(value);
+  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
+}
+
 /** "in 12 s" for an expected completion, "any moment now" once it is due. */
 export function eta(iso: string | null | undefined): HTMLElement | string {
   if (!iso) return '—';
@@ -42,6 +49,8 @@ export function eta(iso: string | null | undefined): HTMLElement | string {
 }
 
 export const JOB_STATUS_TEXT: Record<string, string> = {
+  scheduled: 'scheduled',
+  held: 'held until send time',
   pending: 'waiting',
   sending: 'sending',
   completed: 'completed',
@@ -87,4 +96,17 @@ export function progressBar(percent: number, label: string): HTMLElement {
 
 export function truncate(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** 812 B, 12.3 kB, 4.5 MB (powers of 1000, as file managers show them). */
+export function bytes(n: number): string {
+  if (n < 1000) return `${n} B`;
+  const units = ['kB', 'MB', 'GB'];
+  let v = n / 1000;
+  let i = 0;
+  while (v >= 1000 && i < units.length - 1) {
+    v /= 1000;
+    i++;
+  }
+  return `${Number(v.toFixed(1))} ${units[i]}`;
 }

@@ -12,7 +12,8 @@ import {
   type SessionUser,
   setUnauthorizedHandler,
 } from './api.js';
-import { h, replace } from './dom.js';
+import { openDialog } from './components/dialog.js';
+import { field, h, replace } from './dom.js';
 import type { PageFactory, PageView } from './page.js';
 import { clearSession, loadSession, saveSession } from './session.js';
 import { dashboardPage } from './views/dashboard.js';
@@ -21,7 +22,10 @@ import { jobPage } from './views/job.js';
 import { loginView } from './views/login.js';
 import { messagesPage } from './views/messages.js';
 import { queueControlPage } from './views/queue-control.js';
+import { suppressionsPage } from './views/suppressions.js';
+import { templatesPage } from './views/templates.js';
 import { usersPage } from './views/users.js';
+import { webhooksPage } from './views/webhooks.js';
 
 interface Route {
   pattern: RegExp;
@@ -34,17 +38,23 @@ interface Route {
 const ROUTES: Route[] = [
   { pattern: /^\/$/, page: dashboardPage, nav: 'Dashboard' },
   { pattern: /^\/jobs\/(\d+)$/, page: jobPage },
+  { pattern: /^\/templates$/, page: templatesPage, nav: 'Templates' },
+  { pattern: /^\/webhooks$/, page: webhooksPage, nav: 'Webhooks' },
   { pattern: /^\/admin\/users$/, page: usersPage, admin: true, nav: 'Users' },
   { pattern: /^\/admin\/messages$/, page: messagesPage, admin: true, nav: 'All messages' },
   { pattern: /^\/admin\/dead-letters$/, page: deadLettersPage, admin: true, nav: 'Dead letters' },
   { pattern: /^\/admin\/queue$/, page: queueControlPage, admin: true, nav: 'Queue control' },
+  { pattern: /^\/admin\/suppressions$/, page: suppressionsPage, admin: true, nav: 'Suppressions' },
 ];
 const NAV_PATHS: Record<string, string> = {
   Dashboard: '/',
+  Templates: '/templates',
+  Webhooks: '/webhooks',
   Users: '/admin/users',
   'All messages': '/admin/messages',
   'Dead letters': '/admin/dead-letters',
   'Queue control': '/admin/queue',
+  Suppressions: '/admin/suppressions',
 };
 
 const root = document.getElementById('app')!;
@@ -72,11 +82,46 @@ function showLogin(notice?: string): void {
   );
 }
 
-function logout(): void {
+/** Ends the session on the server too; the local logout goes ahead if that fails. */
+async function logout(): Promise<void> {
+  await api.logout().catch(() => undefined);
   clearSession();
   // The next person to log in starts on the dashboard, not on the previous user's page.
   history.replaceState(null, '', '#/');
   showLogin('You are logged out.');
+}
+
+const passwordInput = (name: string, autocomplete: string, minlength?: number) =>
+  h('input', { type: 'password', name, required: true, minlength, maxlength: 200, autocomplete });
+
+/** Every session ends with a password change, this one included: back to the login form. */
+async function changePassword(): Promise<void> {
+  const data = await openDialog({
+    title: 'Change your password',
+    body: h(
+      'div',
+      null,
+      field('Current password', passwordInput('current', 'current-password')),
+      field(
+        'New password',
+        passwordInput('next', 'new-password', 8),
+        'At least 8 characters. All your sessions end; your API token keeps working.',
+      ),
+    ),
+    confirm: 'Change password',
+  });
+  if (!data) return;
+  try {
+    await api.changePassword(String(data.get('current')), String(data.get('next')));
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    await openDialog({ title: 'Password not changed', body: h('p', null, message), confirm: 'OK' });
+    return;
+  }
+  clearSession();
+  onhashchange = null;
+  history.replaceState(null, '', '#/');
+  showLogin('Your password was changed: log in with the new one.');
 }
 
 function messagePage(title: string, text: string): PageFactory {
@@ -132,6 +177,11 @@ function showApp(user: SessionUser): void {
         h('strong', { 'data-username': user.username }, user.username),
         user.is_admin ? ' (admin)' : '',
       ),
+      h(
+        'button',
+        { type: 'button', class: 'secondary', onclick: changePassword },
+        'Change password',
+      ),
       h('button', { type: 'button', class: 'secondary', onclick: logout }, 'Log out'),
     ),
   );
@@ -176,9 +226,15 @@ async function start(): Promise<void> {
   const session = loadSession();
   if (!session) return showLogin();
   try {
-    // The role may have changed since the token was issued.
+    // The role and the urgent right may have changed since the token was issued.
     const me = await api.me();
-    const user = { id: me.id, username: me.username, is_admin: me.is_admin };
+    const user = {
+      id: me.id,
+      username: me.username,
+      is_admin: me.is_admin,
+      can_send_urgent: me.can_send_urgent,
+      weight: me.weight,
+    };
     saveSession({ ...session, user });
     showApp(user);
   } catch {

@@ -16,7 +16,7 @@ function cards(s: QueueStatus): Card[] {
       key: 'waiting',
       label: 'SMS waiting',
       value: count(s.queue_depth),
-      note: `${s.pending_messages} job(s) waiting, ${s.sending_messages} sending`,
+      note: `${count(s.lanes.urgent.queue_depth)} urgent, ${count(s.lanes.normal.queue_depth)} normal; ${s.active_users} user(s) sharing the rate`,
     },
     {
       key: 'rate',
@@ -50,9 +50,14 @@ function cards(s: QueueStatus): Card[] {
       key: 'mine',
       label: 'Your SMS waiting',
       value: count(s.user.pending_recipients),
-      note: next
-        ? h('span', null, 'next job done ', eta(next))
-        : `${s.user.pending_messages} job(s) unfinished`,
+      note: h(
+        'span',
+        null,
+        `your share ${Math.round(s.user.share * 100)} % of the rate; `,
+        next
+          ? h('span', null, 'next job done ', eta(next))
+          : `${s.user.pending_messages} job(s) unfinished`,
+      ),
     });
   }
   return list;

@@ -1,12 +1,12 @@
-import { api, JOB_STATUSES } from '../api.js';
+import { api, JOB_STATUSES, type MessageSummary } from '../api.js';
 import { ErrorBox } from '../components/errors.js';
 import { jobsTable } from '../components/jobs-table.js';
 import { Pager } from '../components/pager.js';
 import { poll } from '../components/poll.js';
 import { QueueCards } from '../components/queue-cards.js';
 import { ThroughputChart, WINDOW_SECONDS } from '../components/throughput-chart.js';
-import { field, h, replace } from '../dom.js';
-import { JOB_STATUS_TEXT } from '../format.js';
+import { busy, field, h, replace } from '../dom.js';
+import { JOB_STATUS_TEXT, time } from '../format.js';
 import type { PageFactory } from '../page.js';
 import { composeForm } from './compose.js';
 
@@ -34,7 +34,40 @@ export const dashboardPage: PageFactory = (ctx) => {
     void refreshJobs();
   });
 
+  /** The caller's jobs waiting for their send_at, soonest first, each with a cancel button. */
+  const scheduledBox = h('div', { class: 'jobs-box' });
+  const cancelButton = (m: MessageSummary) => {
+    const b = h('button', { type: 'button', 'data-key': `cancel-${m.id}` }, 'Cancel');
+    b.addEventListener('click', async () => {
+      try {
+        await busy(b, 'Cancelling…', () => api.cancel(m.id));
+        await refreshJobs();
+      } catch (err) {
+        errors.show(err);
+      }
+    });
+    return [h('span', null, 'at ', time(m.send_at), ' '), b];
+  };
+
+  async function refreshScheduled(): Promise<void> {
+    const list = await api.listJobs({ page: 1, per_page: 100, job_status: 'scheduled' });
+    const soonest = [...list.messages].sort((a, b) =>
+      (a.send_at ?? '').localeCompare(b.send_at ?? ''),
+    );
+    replace(
+      scheduledBox,
+      soonest.length === 0
+        ? h('p', { class: 'empty' }, 'Nothing scheduled.')
+        : jobsTable(soonest, {
+            caption: 'Your scheduled jobs, soonest first',
+            me: ctx.user,
+            actions: cancelButton,
+          }),
+    );
+  }
+
   async function refreshJobs(): Promise<void> {
+    await refreshScheduled();
     const list = await api.listJobs({ page, per_page: PER_PAGE, job_status: statusFilter.value });
     jobsBox.removeAttribute('aria-busy');
     replace(
@@ -73,7 +106,7 @@ export const dashboardPage: PageFactory = (ctx) => {
         'section',
         { 'aria-labelledby': 'compose-h', class: 'panel' },
         h('h2', { id: 'compose-h' }, 'New SMS'),
-        composeForm(() => void refreshJobs().catch((err: unknown) => errors.show(err))),
+        composeForm(ctx, () => void refreshJobs().catch((err: unknown) => errors.show(err))),
       ),
       h(
         'section',
@@ -81,6 +114,12 @@ export const dashboardPage: PageFactory = (ctx) => {
         h('h2', { id: 'chart-h' }, 'Throughput, last 10 minutes'),
         chart.el,
       ),
+    ),
+    h(
+      'section',
+      { 'aria-labelledby': 'scheduled-h', class: 'panel' },
+      h('h2', { id: 'scheduled-h' }, 'Scheduled'),
+      scheduledBox,
     ),
     h(
       'section',

@@ -1,7 +1,8 @@
 import { api, type DeadLetter } from '../api.js';
 import { ErrorBox } from '../components/errors.js';
+import { dataTable, td } from '../components/data-table.js';
 import { Pager } from '../components/pager.js';
-import { busy, type Child, h, replace } from '../dom.js';
+import { busy, h, replace } from '../dom.js';
 import { time } from '../format.js';
 import type { PageFactory } from '../page.js';
 
@@ -41,7 +42,6 @@ export const deadLettersPage: PageFactory = (ctx) => {
   async function refresh(): Promise<void> {
     try {
       const list = await api.deadLetters({ page, per_page: PER_PAGE });
-      const td = (label: string, ...c: Child[]) => h('td', { 'data-label': label }, ...c);
       replace(
         tableBox,
         list.recipients.length === 0
@@ -50,45 +50,25 @@ export const deadLettersPage: PageFactory = (ctx) => {
               { class: 'empty' },
               'No dead letters: every SMS that failed for good is listed here.',
             )
-          : h(
-              'div',
-              { class: 'table-wrap' },
-              h(
-                'table',
-                { class: 'responsive' },
-                h('caption', { class: 'visually-hidden' }, 'Recipients that finally failed'),
+          : dataTable(
+              'Recipients that finally failed',
+              ['Phone', 'Job', 'Owner', 'Attempts', 'Error', 'Failed at', 'Action'],
+              list.recipients.map((d) =>
                 h(
-                  'thead',
+                  'tr',
                   null,
-                  h(
-                    'tr',
-                    null,
-                    ['Phone', 'Job', 'Owner', 'Attempts', 'Error', 'Failed at', 'Action'].map((t) =>
-                      h('th', { scope: 'col' }, t),
-                    ),
+                  h('th', { scope: 'row', 'data-label': 'Phone' }, d.phone),
+                  td(
+                    'Job',
+                    d.owner_id === ctx.user.id
+                      ? h('a', { href: `#/jobs/${d.message_id}` }, `#${d.message_id}`)
+                      : `#${d.message_id}`,
                   ),
-                ),
-                h(
-                  'tbody',
-                  null,
-                  list.recipients.map((d) =>
-                    h(
-                      'tr',
-                      null,
-                      h('th', { scope: 'row', 'data-label': 'Phone' }, d.phone),
-                      td(
-                        'Job',
-                        d.owner_id === ctx.user.id
-                          ? h('a', { href: `#/jobs/${d.message_id}` }, `#${d.message_id}`)
-                          : `#${d.message_id}`,
-                      ),
-                      td('Owner', d.owner_username ?? h('em', null, 'deleted user')),
-                      td('Attempts', d.attempts),
-                      td('Error', d.error_message ?? '—'),
-                      td('Failed at', time(d.failed_at)),
-                      td('Action', retry(d)),
-                    ),
-                  ),
+                  td('Owner', d.owner_username ?? h('em', null, 'deleted user')),
+                  td('Attempts', d.attempts),
+                  td('Error', d.error_message ?? '—'),
+                  td('Failed at', time(d.failed_at)),
+                  td('Action', retry(d)),
                 ),
               ),
             ),

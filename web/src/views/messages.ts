@@ -1,21 +1,16 @@
+import { exportButton } from '../components/export-button.js';
 import { api, JOB_STATUSES, type MessageSummary, type Query, UNFINISHED } from '../api.js';
 import { ErrorBox } from '../components/errors.js';
 import { jobsTable } from '../components/jobs-table.js';
 import { Pager } from '../components/pager.js';
 import { poll } from '../components/poll.js';
 import { busy, type Child, field, formValue, h, replace } from '../dom.js';
-import { JOB_STATUS_TEXT } from '../format.js';
+import { isoFromLocal, JOB_STATUS_TEXT } from '../format.js';
 import type { PageFactory } from '../page.js';
 
 const PER_PAGE = 20;
 
 /** A datetime-local value (local time) as ISO-8601 UTC, or undefined. */
-function isoFromLocal(value: string): string | undefined {
-  if (!value) return undefined;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : d.toISOString();
-}
-
 /** Admin: every user's jobs, filtered by owner, status, dates and text; refreshed every 2 s. */
 export const messagesPage: PageFactory = (ctx) => {
   const errors = new ErrorBox();
@@ -138,6 +133,17 @@ export const messagesPage: PageFactory = (ctx) => {
     { class: 'page messages' },
     h('h1', { tabindex: -1 }, 'All messages'),
     h('section', { class: 'panel', 'aria-label': 'Filters' }, filterForm),
+    h(
+      'div',
+      { class: 'actions' },
+      exportButton(
+        'Export CSV (these filters)',
+        '/api/admin/messages.csv',
+        'messages.csv',
+        errors,
+        () => filters,
+      ),
+    ),
     errors.el,
     actionErrors.el,
     notice,

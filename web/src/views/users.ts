@@ -7,6 +7,25 @@ import { time } from '../format.js';
 import type { PageFactory } from '../page.js';
 
 const PER_PAGE = 50;
+const WEIGHT_HINT =
+  'Share of the sending rate (1-100) against other users with SMS waiting in the same lane.';
+
+/** The weight input of the create form and the edit dialog (1-100, whole numbers). */
+const weightInput = (value: number) =>
+  h('input', {
+    name: 'weight',
+    type: 'number',
+    min: 1,
+    max: 100,
+    step: 1,
+    required: true,
+    value: String(value),
+    inputmode: 'numeric',
+  });
+
+/** A form's weight as the API wants it: a number (the API refuses anything but 1-100). */
+const weightOf = (raw: FormDataEntryValue | string | null) =>
+  raw === null || String(raw).trim() === '' ? NaN : Number(raw);
 
 /** Shows a new API token once, with a copy button; it is never shown again. */
 function tokenPanel(username: string, token: string, onDismiss: () => void): HTMLElement {
@@ -50,7 +69,10 @@ function tokenPanel(username: string, token: string, onDismiss: () => void): HTM
   return panel;
 }
 
-/** Admin: create users, enable/disable, reset passwords, regenerate API tokens, delete. */
+/**
+ * Admin: create users, enable/disable, urgent right and weight, reset passwords, regenerate API
+ * tokens, delete.
+ */
 export const usersPage: PageFactory = (ctx) => {
   const errors = new ErrorBox();
   const createErrors = new ErrorBox();
@@ -104,6 +126,25 @@ export const usersPage: PageFactory = (ctx) => {
         return `${u.username} is now ${u.is_active ? 'disabled' : 'enabled'}.`;
       }),
     );
+    const lanes = h('button', { type: 'button', 'data-key': key('lanes') }, 'Urgent & weight');
+    lanes.addEventListener('click', async () => {
+      const data = await openDialog({
+        title: `Sending of ${u.username}`,
+        body: [
+          checkbox('can_send_urgent', 'May send urgent SMS', u.can_send_urgent),
+          field('Weight', weightInput(u.weight), WEIGHT_HINT),
+        ],
+        confirm: 'Save',
+      });
+      if (!data) return;
+      await act(lanes, 'Saving…', async () => {
+        const changed = await api.updateUser(u.id, {
+          can_send_urgent: data.get('can_send_urgent') === 'on',
+          weight: weightOf(data.get('weight')),
+        });
+        return `${u.username}: ${changed.can_send_urgent ? 'may' : 'may not'} send urgent SMS, weight ${changed.weight}.`;
+      });
+    });
     const reset = h('button', { type: 'button', 'data-key': key('password') }, 'Reset password');
     reset.addEventListener('click', async () => {
       const data = await openDialog({
@@ -118,7 +159,7 @@ export const usersPage: PageFactory = (ctx) => {
             maxlength: 200,
             autocomplete: 'new-password',
           }),
-          'At least 8 characters. Their sessions and API token keep working.',
+          'At least 8 characters. All their sessions end; their API token keeps working.',
         ),
         confirm: 'Set password',
       });
@@ -130,15 +171,31 @@ export const usersPage: PageFactory = (ctx) => {
     });
     const rotate = h('button', { type: 'button', 'data-key': key('token') }, 'New API token');
     rotate.addEventListener('click', async () => {
+      // One's own token needs one's password (POST /api/auth/token), so a stolen session
+      // cannot mint a long-lived token.
       const ok = await openDialog({
         title: `New API token for ${u.username}?`,
-        body: h('p', null, 'Their current API token stops working at once.'),
+        body: self
+          ? field(
+              'Your password',
+              h('input', {
+                type: 'password',
+                name: 'password',
+                required: true,
+                maxlength: 200,
+                autocomplete: 'current-password',
+              }),
+              'Your current API token stops working at once.',
+            )
+          : h('p', null, 'Their current API token stops working at once.'),
         confirm: 'Create new token',
       });
       if (!ok) return;
       errors.clear();
+      const make = () =>
+        self ? api.rotateOwnToken(String(ok.get('password'))) : api.rotateUserToken(u.id);
       try {
-        const { token } = await busy(rotate, 'Creating…', () => api.rotateUserToken(u.id));
+        const { token } = await busy(rotate, 'Creating…', make);
         showToken(u.username, token);
       } catch (err) {
         errors.show(err);
@@ -168,7 +225,21 @@ export const usersPage: PageFactory = (ctx) => {
         return `${u.username} deleted.`;
       });
     });
-    return [toggle, reset, rotate, remove];
+    const revoke = h('button', { type: 'button', 'data-key': key('revoke') }, 'Revoke token');
+    revoke.addEventListener('click', async () => {
+      const ok = await openDialog({
+        title: `Revoke the API token of ${u.username}?`,
+        body: h('p', null, 'It stops working at once and none replaces it. Sessions go on.'),
+        confirm: 'Revoke token',
+        danger: true,
+      });
+      if (!ok) return;
+      await act(revoke, 'Revoking…', async () => {
+        await api.revokeUserToken(u.id);
+        return `The API token of ${u.username} was revoked.`;
+      });
+    });
+    return [toggle, lanes, reset, rotate, revoke, remove];
   }
 
   async function refresh(): Promise<void> {
@@ -190,7 +261,7 @@ export const usersPage: PageFactory = (ctx) => {
               h(
                 'tr',
                 null,
-                ['User', 'Role', 'Account', 'Created', 'Actions'].map((t) =>
+                ['User', 'Role', 'Account', 'Urgent', 'Weight', 'Created', 'Actions'].map((t) =>
                   h('th', { scope: 'col' }, t),
                 ),
               ),
@@ -212,6 +283,15 @@ export const usersPage: PageFactory = (ctx) => {
                       u.is_active ? 'active' : 'disabled',
                     ),
                   ),
+                  td(
+                    'Urgent',
+                    h(
+                      'span',
+                      { 'data-urgent': String(u.can_send_urgent) },
+                      u.can_send_urgent ? 'allowed' : u.is_admin ? 'allowed (admin)' : 'no',
+                    ),
+                  ),
+                  td('Weight', h('span', { 'data-weight': String(u.weight) }, String(u.weight))),
                   td('Created', time(u.created_at)),
                   td('Actions', h('span', { class: 'row-actions' }, actions(u))),
                 ),
@@ -247,6 +327,8 @@ export const usersPage: PageFactory = (ctx) => {
       'At least 8 characters.',
     ),
     checkbox('is_admin', 'Administrator'),
+    checkbox('can_send_urgent', 'May send urgent SMS (sent before every normal SMS)'),
+    field('Weight', weightInput(1), WEIGHT_HINT),
     createErrors.el,
     h('div', { class: 'actions' }, createButton),
   );
@@ -258,6 +340,8 @@ export const usersPage: PageFactory = (ctx) => {
       username: formValue(createForm, 'username').trim(),
       password: formValue(createForm, 'password'),
       is_admin: formChecked(createForm, 'is_admin'),
+      can_send_urgent: formChecked(createForm, 'can_send_urgent'),
+      weight: weightOf(formValue(createForm, 'weight')),
     };
     try {
       const created = await busy(createButton, 'Creating…', () => api.createUser(body));
