@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { adminSession, bearer, createUser, login } from './fixtures/users.js';
-import { createTestApp, TEST_ADMIN, TestApp } from './utils/test-app.js';
+import {
+  adminSession,
+  bearer,
+  createUser,
+  expectPasswordChanged,
+  login,
+} from './fixtures/users.js';
+import { createTestApp, TEST_ADMIN, TestApp } from './support/test-app.js';
 
 describe('Auth and users (e2e)', () => {
   let t: TestApp;
@@ -69,10 +75,147 @@ describe('Auth and users (e2e)', () => {
   it('rotates the API token: the new one works, the old one stops', async () => {
     const u = await createUser(t);
     await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(200);
-    const res = await t.http().post('/api/auth/token').set(bearer(u.apiToken)).expect(201);
+    const res = await t
+      .http()
+      .post('/api/auth/token')
+      .set(bearer(u.apiToken))
+      .send({ password: u.password })
+      .expect(201);
     expect(res.body.data.token).toMatch(/^smsp_/);
     await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(401);
     await t.http().get('/api/auth/me').set(bearer(res.body.data.token)).expect(200);
+  });
+
+  it('minting an own API token needs the current password: missing 400, wrong 401', async () => {
+    const u = await createUser(t);
+    const rotate = () => t.http().post('/api/auth/token').set(bearer(u.sessionToken));
+    const missing = await rotate().send({}).expect(400);
+    expect(missing.body.error.code).toBe('VALIDATION_ERROR');
+    const fields = (missing.body.error.details as { field: string }[]).map((d) => d.field);
+    expect(new Set(fields)).toEqual(new Set(['password']));
+    await rotate().expect(400);
+    const wrong = await rotate().send({ password: 'not-the-password' }).expect(401);
+    expect(wrong.body.error).toEqual({ code: 'UNAUTHORIZED', message: 'Wrong password' });
+    // Nothing changed, and the wrong password did not end the session either.
+    await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(200);
+    await t.http().get('/api/auth/me').set(bearer(u.sessionToken)).expect(200);
+    const ok = await rotate().send({ password: u.password }).expect(201);
+    await t.http().get('/api/auth/me').set(bearer(ok.body.data.token)).expect(200);
+  });
+
+  it("admins regenerate and revoke other users' API tokens, not their own through that route", async () => {
+    const admin = await adminSession(t);
+    const u = await createUser(t);
+    const rotated = await t
+      .http()
+      .post(`/api/admin/users/${u.id}/token`)
+      .set(bearer(admin))
+      .expect(201);
+    await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(401);
+    await t.http().get('/api/auth/me').set(bearer(rotated.body.data.token)).expect(200);
+
+    await t.http().delete(`/api/admin/users/${u.id}/token`).set(bearer(admin)).expect(204);
+    await t.http().get('/api/auth/me').set(bearer(rotated.body.data.token)).expect(401);
+    const [row] = await t.db.dataSource.query('SELECT api_token_hash FROM users WHERE id = $1', [
+      u.id,
+    ]);
+    expect(row.api_token_hash).toBeNull();
+    // Sessions are not tokens: they keep working.
+    await t.http().get('/api/auth/me').set(bearer(u.sessionToken)).expect(200);
+    await t.http().delete('/api/admin/users/2147483647/token').set(bearer(admin)).expect(404);
+
+    const me = await t.http().get('/api/auth/me').set(bearer(admin)).expect(200);
+    const self = await t
+      .http()
+      .post(`/api/admin/users/${me.body.data.id}/token`)
+      .set(bearer(admin))
+      .expect(409);
+    expect(self.body.error.code).toBe('CONFLICT');
+  });
+
+  it('reads tokens only from the Authorization header, never the query string or body', async () => {
+    const u = await createUser(t);
+    for (const token of [u.apiToken, u.sessionToken]) {
+      await t.http().get('/api/auth/me').query({ access_token: token }).expect(401);
+      await t
+        .http()
+        .post('/api/sms')
+        .send({ access_token: token, recipient: '+85291234567', content: 'hi' })
+        .expect(401);
+      // With the header too, the stray copy is ignored (passport-http-bearer refused both).
+      await t
+        .http()
+        .get('/api/auth/me')
+        .query({ access_token: token })
+        .set(bearer(token))
+        .expect(200);
+      const status = await t.http().get('/api/queue/status').query({ access_token: token });
+      expect(status.body.data).not.toHaveProperty('user');
+    }
+  });
+
+  it('logout ends the calling session server-side; other sessions and the API token stay', async () => {
+    const u = await createUser(t);
+    const other = await login(t, u.username, u.password);
+    await t.http().post('/api/auth/logout').set(bearer(u.sessionToken)).expect(204);
+    const after = await t.http().get('/api/auth/me').set(bearer(u.sessionToken)).expect(401);
+    expect(after.body.error.code).toBe('UNAUTHORIZED');
+    await t.http().post('/api/auth/logout').set(bearer(u.sessionToken)).expect(401);
+    await t.http().get('/api/auth/me').set(bearer(other)).expect(200);
+    await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(200);
+  });
+
+  it('logout?all=true ends every session of the caller; an API token alone gets 409', async () => {
+    const u = await createUser(t);
+    const other = await login(t, u.username, u.password);
+    const refused = await t.http().post('/api/auth/logout').set(bearer(u.apiToken)).expect(409);
+    expect(refused.body.error.code).toBe('CONFLICT');
+    await t.http().get('/api/auth/me').set(bearer(other)).expect(200);
+    await t.http().post('/api/auth/logout?all=maybe').set(bearer(other)).expect(400);
+
+    await t.http().post('/api/auth/logout?all=true').set(bearer(other)).expect(204);
+    await t.http().get('/api/auth/me').set(bearer(other)).expect(401);
+    await t.http().get('/api/auth/me').set(bearer(u.sessionToken)).expect(401);
+    await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(200);
+    const fresh = await login(t, u.username, u.password);
+    await t.http().get('/api/auth/me').set(bearer(fresh)).expect(200);
+    // With the API token, all=true ends the sessions too.
+    await t.http().post('/api/auth/logout?all=true').set(bearer(u.apiToken)).expect(204);
+    await t.http().get('/api/auth/me').set(bearer(fresh)).expect(401);
+  });
+
+  it('keeps a logged-out session only until it would have expired (expired rows pruned)', async () => {
+    await t.db.dataSource.query(
+      `INSERT INTO revoked_sessions (jti, expires_at) VALUES ('long-gone', now() - interval '1 minute')`,
+    );
+    const u = await createUser(t);
+    await t.http().post('/api/auth/logout').set(bearer(u.sessionToken)).expect(204);
+    const rows: { jti: string; expires_at: Date }[] = await t.db.dataSource.query(
+      'SELECT jti, expires_at FROM revoked_sessions',
+    );
+    expect(rows.map((r) => r.jti)).not.toContain('long-gone');
+    expect(rows.length).toBeGreaterThanOrEqual(1);
+    for (const r of rows) expect(r.expires_at.getTime()).toBeGreaterThan(Date.now());
+  });
+
+  it('a password change by the user ends all its sessions, this one included; the API token stays', async () => {
+    const u = await createUser(t);
+    const other = await login(t, u.username, u.password);
+    const change = (body: object) =>
+      t.http().post('/api/auth/password').set(bearer(u.sessionToken)).send(body);
+    const missing = await change({ new_password: 'brand-new-password' }).expect(400);
+    expect(missing.body.error.code).toBe('VALIDATION_ERROR');
+    await change({ current_password: u.password, new_password: 'short' }).expect(400);
+    const wrong = await change({
+      current_password: 'not-the-password',
+      new_password: 'brand-new-password',
+    }).expect(401);
+    expect(wrong.body.error.message).toBe('Wrong password');
+    await t.http().get('/api/auth/me').set(bearer(u.sessionToken)).expect(200);
+
+    await change({ current_password: u.password, new_password: 'brand-new-password' }).expect(204);
+    await t.http().get('/api/auth/me').set(bearer(other)).expect(401);
+    await expectPasswordChanged(t, u, 'brand-new-password');
   });
 
   it('stores only hashes of passwords and tokens', async () => {
@@ -110,7 +253,7 @@ describe('Auth and users (e2e)', () => {
     await t.http().delete(`/api/admin/users/${u.id}`).set(bearer(admin)).expect(404);
   });
 
-  it('a password change ends older sessions', async () => {
+  it("an admin password reset ends all the user's sessions", async () => {
     const u = await createUser(t);
     const admin = await adminSession(t);
     await t
@@ -119,9 +262,7 @@ describe('Auth and users (e2e)', () => {
       .set(bearer(admin))
       .send({ password: 'brand-new-password' })
       .expect(200);
-    await t.http().get('/api/auth/me').set(bearer(u.sessionToken)).expect(401);
-    const fresh = await login(t, u.username, 'brand-new-password');
-    await t.http().get('/api/auth/me').set(bearer(fresh)).expect(200);
+    await expectPasswordChanged(t, u, 'brand-new-password');
   });
 
   it('lists users without secrets, paginated', async () => {

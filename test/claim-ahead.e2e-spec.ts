@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
+import { FakeGateway } from './support/fake-gateway.js';
 import { hkMobiles, sendBulk } from './fixtures/messages.js';
 import { adminSession, bearer } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 const CONCURRENCY = 4;
 

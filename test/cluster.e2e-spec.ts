@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
-import { worstWindow } from '../bench/lib/rate-check.js';
+import { FakeGateway } from './support/fake-gateway.js';
+import { worstWindow } from './support/rate-check.js';
 import { hkMobiles, sendBulk } from './fixtures/messages.js';
 import { adminSession, bearer } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestCluster, TestApp, TestCluster } from './support/test-app.js';
 
 /**
  * Here three apps share one event loop with the test itself, so a request can leave tens of
@@ -19,11 +19,11 @@ const JITTER_SLACK_MS = 100;
  */
 describe('Cluster: API + two workers on one database (e2e)', () => {
   let gw: FakeGateway;
+  let cluster: TestCluster;
   let api: TestApp;
   let workers: TestApp[];
   let admin: string;
-  const env = (role: string) => ({
-    QUEUE_ROLE: role,
+  const env = () => ({
     SMS_PROVIDER: 'http',
     SMS_BASE_URL: gw.url,
     SMS_RATE_PER_SEC: '10',
@@ -34,16 +34,12 @@ describe('Cluster: API + two workers on one database (e2e)', () => {
 
   beforeAll(async () => {
     gw = await FakeGateway.start({ defaultAnswer: { status: 200, body: 'OK', delayMs: 20 } });
-    api = await createTestApp(env('api'), 'cluster');
-    workers = [
-      await createTestApp(env('worker'), 'cluster', api.db),
-      await createTestApp(env('worker'), 'cluster', api.db),
-    ];
+    cluster = await createTestCluster(env, 'cluster');
+    ({ api, workers } = cluster);
     admin = await adminSession(api);
   });
   afterAll(async () => {
-    for (const w of workers) await w.close().catch(() => undefined);
-    await api.close();
+    await cluster.close();
     await gw.stop();
   });
 

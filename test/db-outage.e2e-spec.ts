@@ -1,14 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
 import { startEmbeddedPostgres } from '../src/database/embedded-postgres.js';
 import { hkMobiles } from './fixtures/messages.js';
+import { type AppProcess, BENCH_ADMIN, startApp } from './support/app-process.js';
+import { FakeGateway } from './support/fake-gateway.js';
 
 /**
  * The database goes away for 10 s in the middle of a backlog (spec/QUEUE.md, "Failures"):
@@ -17,10 +15,6 @@ import { hkMobiles } from './fixtures/messages.js';
  * Meanwhile the API answers 503 within seconds (never hangs) and liveness stays 200; once the
  * database is back everything resumes by itself and nothing is lost.
  */
-
-const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ADMIN = { username: 'SMSadmin', password: 'outage-test-admin-pw' };
 
 const N = 150;
 const RATE = 10;
@@ -36,15 +30,6 @@ interface Server {
 
 const now = () => performance.timeOrigin + performance.now();
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => done(port));
-    });
-  });
-}
 
 /**
  * A second handle on the cluster in `databaseDir`, on the same port and with the options
@@ -87,9 +72,7 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
   let stopFirst: (() => Promise<void>) | undefined;
   let restarted: Server | undefined;
   let gw: FakeGateway;
-  let app: ChildProcess | undefined;
-  let out = '';
-  let base: string;
+  let app: AppProcess | undefined;
 
   /** fetch with a hard 5 s limit; a hang is a failure, not a slow test. */
   async function call(
@@ -103,7 +86,7 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
     const started = now();
     let res: Response;
     try {
-      res = await fetch(`${base}${path}`, {
+      res = await fetch(`${app!.baseUrl}${path}`, {
         method,
         headers,
         body: body === undefined ? undefined : JSON.stringify(body),
@@ -125,7 +108,6 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
     dir = mkdtempSync(join(tmpdir(), 'smspanel-outage-'));
     // When run as root, PostgreSQL runs as the postgres user, which must enter the folder.
     chmodSync(dir, 0o755);
@@ -134,54 +116,22 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
     stopFirst = db.stop;
     gw = await FakeGateway.start({ defaultAnswer: { status: 200, body: 'OK', delayMs: 20 } });
 
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    const env = { ...process.env };
-    for (const key of Object.keys(env)) {
-      if (/^(DATABASE_URL|ADMIN_|PORT$|SMS_|QUEUE_|SESSION_|NODE_OPTIONS$|LOG_LEVEL$)/.test(key)) {
-        delete env[key];
-      }
-    }
-    app = spawn(process.execPath, [MAIN], {
-      cwd: ROOT,
-      env: {
-        ...env,
-        DATA_DIR: join(dir, 'app'),
+    app = await startApp(
+      {
         LOG_LEVEL: 'info',
-        ADMIN_PASSWORD: ADMIN.password,
         DATABASE_URL: url,
-        PORT: String(port),
         SMS_PROVIDER: 'http',
         SMS_BASE_URL: gw.url,
         SMS_RATE_PER_SEC: String(RATE),
         SMS_BURST_CAPACITY: '1',
         QUEUE_CONCURRENCY: '4',
       },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    app.stdout!.on('data', (c: Buffer) => (out += c.toString()));
-    app.stderr!.on('data', (c: Buffer) => (out += c.toString()));
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      if (app.exitCode !== null) throw new Error(`app exited with ${app.exitCode}:\n${out}`);
-      const res = await fetch(`${base}/api/health/ready`, {
-        signal: AbortSignal.timeout(2_000),
-      }).catch(() => undefined);
-      if (res?.status === 200) break;
-      if (Date.now() > deadline) throw new Error(`app not ready within 30 s:\n${out}`);
-      await sleep(100);
-    }
+      { label: 'outage', readyTimeoutMs: 30_000 },
+    );
   }, 90_000);
 
   afterAll(async () => {
-    if (app && app.exitCode === null && app.signalCode === null) {
-      const exited = new Promise((r) => app!.once('exit', r));
-      app.kill('SIGTERM');
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([exited, new Promise((r) => (timer = setTimeout(r, 10_000)))]);
-      clearTimeout(timer);
-      if (app.exitCode === null && app.signalCode === null) app.kill('SIGKILL');
-    }
+    await app?.stop(10_000);
     await gw?.stop();
     await restarted?.stop().catch(() => undefined);
     await stopFirst?.().catch(() => undefined);
@@ -189,7 +139,7 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
   }, 30_000);
 
   it('answers 503 (never hangs) while PostgreSQL is down, and resumes by itself when it is back: nothing lost', async () => {
-    const login = await call('POST', '/api/auth/login', undefined, ADMIN);
+    const login = await call('POST', '/api/auth/login', undefined, BENCH_ADMIN);
     expect(login.status).toBe(200);
     const token: string = login.body.data.token;
     const numbers = hkMobiles(N, 3000);
@@ -269,7 +219,8 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
           `reached the gateway during it; after the restart: first request after ` +
           `${firstAfter === undefined ? '-' : Math.round(firstAfter - backAt)} ms, job ${detail.job_status} ` +
           `after ${Math.round(completedAfter)} ms\nprobes: ${probes.join('; ')}\napp warnings:\n` +
-          out
+          app!
+            .output()
             .split('\n')
             .filter((l) => /queue loop error|expired lease|recording \d+ result|LISTEN/.test(l))
             .map((l) => l.slice(0, 300))
@@ -307,7 +258,7 @@ describe('Database outage (e2e, own embedded PostgreSQL)', () => {
       expect((await call('GET', '/api/health')).status).toBe(200);
       await gw.waitForRequests(N + 1, 20_000);
     } catch (err) {
-      console.error(`app output:\n${out.split('\n').slice(-200).join('\n')}`);
+      console.error(`app output:\n${app!.output().split('\n').slice(-200).join('\n')}`);
       throw err;
     } finally {
       await client.end();

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { adminSession, bearer } from './fixtures/users.js';
-import { createTestApp, TEST_ADMIN, TestApp } from './utils/test-app.js';
+import { createTestApp, TEST_ADMIN, TestApp } from './support/test-app.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
@@ -15,7 +15,7 @@ describe('Error envelope, request ids and security headers (e2e)', () => {
   let admin: string;
 
   beforeAll(async () => {
-    // With 1000 recipients the body limit is its floor: 1 000 000 bytes.
+    // With 1000 recipients the bulk body limit is its floor: 1 000 000 bytes (others: 64 KB).
     t = await createTestApp({ SMS_MAX_BULK_RECIPIENTS: '1000' }, 'errors');
     admin = await adminSession(t);
   });
@@ -97,15 +97,14 @@ describe('Error envelope, request ids and security headers (e2e)', () => {
       }
     });
 
+    /** A JSON body sent as the given text, as the admin. */
+    const postText = (path: string, text: string) =>
+      t.http().post(path).set(bearer(admin)).set('Content-Type', 'application/json').send(text);
+
     it('answers a body over the limit with 413 PAYLOAD_TOO_LARGE', async () => {
       const big = JSON.stringify({ username: 'x', password: 'p'.repeat(1_000_100) });
       expect(Buffer.byteLength(big)).toBeGreaterThan(1_000_000);
-      const res = await t
-        .http()
-        .post('/api/admin/users')
-        .set(bearer(admin))
-        .set('Content-Type', 'application/json')
-        .send(big);
+      const res = await postText('/api/admin/users', big);
       expect(res.status).toBe(413);
       expect(res.body).toEqual({
         success: false,
@@ -113,16 +112,16 @@ describe('Error envelope, request ids and security headers (e2e)', () => {
       });
     });
 
-    it('accepts a body just under the limit (then validates it)', async () => {
-      const body = JSON.stringify({ username: 'x', password: 'p'.repeat(990_000) });
-      const res = await t
-        .http()
-        .post('/api/admin/users')
-        .set(bearer(admin))
-        .set('Content-Type', 'application/json')
-        .send(body);
+    it('accepts a body just under its route limit (then validates it)', async () => {
+      const small = JSON.stringify({ username: 'x', password: 'p'.repeat(64 * 1024 - 100) });
+      const res = await postText('/api/admin/users', small);
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      // The bulk route's limit is the large one.
+      const bulk = JSON.stringify({ recipients: ['+85291234567'], content: 'p'.repeat(990_000) });
+      const big = await postText('/api/sms/send-bulk', bulk);
+      expect(big.status).toBe(400);
+      expect(big.body.error.code).toBe('CONTENT_TOO_LONG');
     });
   });
 

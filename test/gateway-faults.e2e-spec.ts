@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeAnswer, FakeGateway } from '../bench/lib/fake-gateway.js';
+import { FakeAnswer, FakeGateway } from './support/fake-gateway.js';
 import { hkMobile } from './fixtures/messages.js';
 import { bearer, createUser, TestUser } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 /*
  * Gateway faults end to end (QUEUE.md "Failures" and the 429 part of "Rate limit"): the real

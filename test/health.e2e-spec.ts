@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { testServerUrl } from './utils/server-url.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { testServerUrl } from './support/server-url.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 

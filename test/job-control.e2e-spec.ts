@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
+import { FakeGateway } from './support/fake-gateway.js';
 import { countRows, hkMobiles, sendBulk, sendOne } from './fixtures/messages.js';
 import { adminSession, bearer, createUser, TestUser } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 describe('Job control, admin views and idempotency (e2e)', () => {
   let gw: FakeGateway;

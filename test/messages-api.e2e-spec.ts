@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { Response } from 'supertest';
 import { countRows, hkMobiles, markCompleted, sendBulk, sendOne } from './fixtures/messages.js';
 import { bearer, createUser, TestUser } from './fixtures/users.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 const ACCEPTED_ONE_FIELDS = [
   'id',
@@ -11,11 +11,22 @@ const ACCEPTED_ONE_FIELDS = [
   'recipient',
   'content',
   'adhoc',
+  'priority',
+  'send_at',
   'created_at',
   'segments',
   'encoding',
+  'valid_until',
+  'send_window',
+  'next_window_at',
   'queue_position',
+  'estimated_start_at',
   'estimated_complete_at',
+  'template_id',
+  'template_version',
+  'personalised',
+  'total_segments',
+  'suppressed_count',
 ];
 const ACCEPTED_BULK_FIELDS = [
   'id',
@@ -25,11 +36,22 @@ const ACCEPTED_BULK_FIELDS = [
   'duplicates_removed',
   'content',
   'adhoc',
+  'priority',
+  'send_at',
   'created_at',
   'segments',
   'encoding',
+  'valid_until',
+  'send_window',
+  'next_window_at',
   'queue_position',
+  'estimated_start_at',
   'estimated_complete_at',
+  'template_id',
+  'template_version',
+  'personalised',
+  'total_segments',
+  'suppressed_count',
 ];
 const SUMMARY_FIELDS = [
   'id',
@@ -39,6 +61,8 @@ const SUMMARY_FIELDS = [
   'created_at',
   'recipient_count',
   'adhoc',
+  'priority',
+  'send_at',
 ];
 const DETAIL_FIELDS = [
   'id',
@@ -46,6 +70,8 @@ const DETAIL_FIELDS = [
   'status',
   'job_status',
   'adhoc',
+  'priority',
+  'send_at',
   'created_at',
   'started_at',
   'sent_at',
@@ -55,10 +81,16 @@ const DETAIL_FIELDS = [
   'failed_count',
   'pending_count',
   'cancelled_count',
+  'expired_count',
+  'suppressed_count',
   'progress_percent',
   'segments',
   'encoding',
+  'valid_until',
+  'send_window',
+  'next_window_at',
   'queue_position',
+  'estimated_start_at',
   'estimated_complete_at',
 ];
 const ISO_UTC = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -73,7 +105,7 @@ describe('Messages API (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ QUEUE_ROLE: 'api' }, 'messages');
-    alice = await createUser(t);
+    alice = await createUser(t, { canSendUrgent: true });
     bob = await createUser(t);
   });
   afterAll(() => t?.close());
@@ -100,6 +132,7 @@ describe('Messages API (e2e)', () => {
         recipient: '+85291234567',
         content: 'Hello from the e2e test',
         adhoc: true,
+        priority: 'urgent',
         segments: 1,
         encoding: 'gsm7',
         queue_position: expect.any(Number),
@@ -119,10 +152,16 @@ describe('Messages API (e2e)', () => {
           attempts: 0,
           error_message: null,
           sent_at: null,
+          delivery_status: 'unknown',
+          delivered_at: null,
         },
       ]);
       const detail = await get(`/api/sms/${d.id}`).expect(200);
-      expect(detail.body.data).toMatchObject({ adhoc: true, recipient_count: 1 });
+      expect(detail.body.data).toMatchObject({
+        adhoc: true,
+        priority: 'urgent',
+        recipient_count: 1,
+      });
       // Nobody else sees it.
       await get(`/api/sms/${d.id}`, bob).expect(404);
       const bobs = await get('/api/sms', bob).expect(200);
@@ -491,6 +530,61 @@ describe('Messages API (e2e)', () => {
       }
     });
 
+    it('rejects a body that is not valid UTF-8 with 400, instead of queuing mangled text', async () => {
+      const raw = (bytes: number[]) =>
+        Buffer.concat([
+          Buffer.from('{"recipient":"+85291234567","content":"caf'),
+          Buffer.from(bytes),
+          Buffer.from('"}'),
+        ]);
+      // Latin-1 é, a truncated sequence, an encoded surrogate, an overlong slash.
+      for (const bytes of [[0xe9], [0xc3], [0xed, 0xa0, 0x80], [0xc0, 0xaf]]) {
+        const res = await expectNothingWritten(
+          () =>
+            t
+              .http()
+              .post('/api/sms')
+              .set(bearer(alice.apiToken))
+              .set('Content-Type', 'application/json')
+              // As the bytes are: superagent would otherwise write a Buffer out as JSON.
+              .serialize((b: Buffer) => b as unknown as string)
+              .send(raw(bytes)),
+          400,
+          'VALIDATION_ERROR',
+        );
+        expect(res.body.error.message).toMatch(/UTF-8/);
+      }
+    });
+
+    it('rejects C0 control characters but line feed, carriage return and tab', async () => {
+      for (const c of ['\u0001', '\u0007', '\u0008', '\u000b', '\u000c', '\u001b', '\u001f']) {
+        for (const send of [
+          () => sendOne(t, alice.apiToken, { recipient: '+85291234567', content: `a${c}b` }),
+          () => sendBulk(t, alice.apiToken, { recipients: ['+85291234567'], content: `a${c}b` }),
+        ]) {
+          const res = await expectNothingWritten(send, 400, 'VALIDATION_ERROR');
+          expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'content' })]);
+        }
+      }
+      const ok = await sendOne(t, alice.apiToken, {
+        recipient: '+85291234567',
+        content: 'line one\r\nline two\tand a tab',
+      });
+      expect(ok.status).toBe(202);
+    });
+
+    it('answers CONTENT_TOO_LONG to content over the segment limit, however long', async () => {
+      const recipient = '+85291234567';
+      // 60 000 characters fit the single route's 64 KB; only bulk takes a body of 1 000 000.
+      for (const send of [
+        () => sendOne(t, alice.apiToken, { recipient, content: 'a'.repeat(60_000) }),
+        () => sendBulk(t, alice.apiToken, { recipients: [recipient], content: 'a'.repeat(1e6) }),
+      ]) {
+        const res = await expectNothingWritten(send, 400, 'CONTENT_TOO_LONG');
+        expect(res.body.error.details).toEqual([expect.objectContaining({ field: 'content' })]);
+      }
+    });
+
     it('rejects a malformed JSON body with 400', async () => {
       const res = await t
         .http()
@@ -510,7 +604,7 @@ describe('Messages API (e2e)', () => {
     let startedAt: number;
 
     beforeAll(async () => {
-      carol = await createUser(t);
+      carol = await createUser(t, { canSendUrgent: true });
       dave = await createUser(t);
       startedAt = Date.now();
       for (const [i, body] of [
@@ -548,8 +642,8 @@ describe('Messages API (e2e)', () => {
         expect(m).toMatchObject({ status: 'pending', job_status: 'pending' });
         expect(m.created_at).toMatch(ISO_UTC);
       }
-      expect(d.messages[0]).toMatchObject({ recipient_count: 2, adhoc: false });
-      expect(d.messages[1]).toMatchObject({ recipient_count: 1, adhoc: true });
+      expect(d.messages[0]).toMatchObject({ recipient_count: 2, adhoc: false, priority: 'normal' });
+      expect(d.messages[1]).toMatchObject({ recipient_count: 1, adhoc: true, priority: 'urgent' });
       const daves = await get('/api/sms', dave).expect(200);
       expect(daves.body.data.total).toBe(1);
       expect(daves.body.data.messages[0].content).toBe("dave's");
@@ -808,7 +902,7 @@ describe('Queue position and ETA without a worker (e2e)', () => {
 
   beforeAll(async () => {
     t = await createTestApp({ QUEUE_ROLE: 'api' }, 'msgqueue');
-    user = await createUser(t);
+    user = await createUser(t, { canSendUrgent: true });
   });
   afterAll(() => t?.close());
 
@@ -908,7 +1002,9 @@ describe('Queue position and ETA without a worker (e2e)', () => {
       progress_percent: 40,
     });
     expectEta(ra3, (6 - 4) / 2);
-    expect(rb3.d.queue_position).toBe(2);
+    // FAIRNESS.md: the position counts the jobs the fair order will start before this one;
+    // A has started, so B is next.
+    expect(rb3.d.queue_position).toBe(1);
     expectEta(rb3, (16 - 4) / 2);
   });
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from '@jest/globals';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
+import { FakeGateway } from './support/fake-gateway.js';
 import { bearer, createUser, TestUser } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 /** The sending path end to end: HTTP in, the hkt gateway over real HTTP out. */
 describe('Queue worker with the hkt gateway (e2e)', () => {
@@ -28,7 +28,7 @@ describe('Queue worker with the hkt gateway (e2e)', () => {
       },
       'worker',
     );
-    user = await createUser(t);
+    user = await createUser(t, { canSendUrgent: true });
   });
   afterAll(async () => {
     await t.close();

@@ -1,13 +1,8 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
+import { afterAll, afterEach, describe, expect, it } from '@jest/globals';
+import { type AppProcess, exitCodeWithin, startApp } from './support/app-process.js';
+import { FakeGateway } from './support/fake-gateway.js';
 import { hkMobiles } from './fixtures/messages.js';
-import { createTestDatabase, TestDatabase } from './utils/test-database.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
 /**
  * Graceful shutdown of the built app (spec/QUEUE.md, "Durability"): on SIGTERM or SIGINT it
@@ -16,10 +11,6 @@ import { createTestDatabase, TestDatabase } from './utils/test-database.js';
  * period. A second process on the same database then finishes the job, and since nothing
  * was in flight at the exit, every number reaches the gateway exactly once overall.
  */
-
-const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-const ADMIN = { username: 'SMSadmin', password: 'shutdown-test-admin-pw' };
 
 const N = 40;
 const GATEWAY_DELAY_MS = 400;
@@ -35,104 +26,13 @@ const ENV = {
   SHUTDOWN_GRACE_MS: String(GRACE_MS),
 };
 
-interface AppRun {
-  proc: ChildProcess;
-  base: string;
-  output(): string;
-  exited: Promise<number | null>;
-}
+const children: AppProcess[] = [];
 
-const children = new Set<ChildProcess>();
-let dataDir: string;
-
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => done(port));
-    });
-  });
-}
-
-/** `node dist/src/main.js` with a clean environment plus `env`; resolves once ready. */
-async function startApp(env: Record<string, string>): Promise<AppRun> {
-  const base = { ...process.env };
-  for (const key of Object.keys(base)) {
-    if (/^(DATABASE_URL|ADMIN_|PORT$|SMS_|QUEUE_|SESSION_|NODE_OPTIONS$|LOG_LEVEL$)/.test(key)) {
-      delete base[key];
-    }
-  }
-  const port = await freePort();
-  const proc = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: {
-      ...base,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      ADMIN_PASSWORD: ADMIN.password,
-      ...env,
-      PORT: String(port),
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(proc);
-  let out = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => proc.once('exit', resolve));
-  const run: AppRun = { proc, base: `http://127.0.0.1:${port}`, output: () => out, exited };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`exited with ${proc.exitCode}:\n${out}`);
-    const res = await fetch(`${run.base}/api/health/ready`, {
-      signal: AbortSignal.timeout(2_000),
-    }).catch(() => undefined);
-    if (res?.status === 200) return run;
-    if (Date.now() > deadline) throw new Error(`not ready within 30 s:\n${out}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-async function call(
-  run: AppRun,
-  method: string,
-  path: string,
-  token?: string,
-  body?: unknown,
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-): Promise<{ status: number; body: any }> {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (token) headers.authorization = `Bearer ${token}`;
-  const res = await fetch(`${run.base}${path}`, {
-    method,
-    headers,
-    body: body === undefined ? undefined : JSON.stringify(body),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : undefined };
-}
-
-async function login(run: AppRun): Promise<string> {
-  const res = await call(run, 'POST', '/api/auth/login', undefined, ADMIN);
-  expect(res.status).toBe(200);
-  return res.body.data.token;
-}
-
-/** The exit code, or a failure when the process is still running after `ms`. */
-async function exitWithin(run: AppRun, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new Error(`still running ${ms} ms after the signal:\n${run.output()}`)),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([run.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** The built app at LOG_LEVEL info (its shutdown lines are checked), once ready. */
+async function start(env: Record<string, string>): Promise<AppProcess> {
+  const app = await startApp({ LOG_LEVEL: 'info', ...env }, { label: 'shutdown' });
+  children.push(app);
+  return app;
 }
 
 interface Row {
@@ -161,22 +61,13 @@ describe('Graceful shutdown of the built app (e2e)', () => {
   const dbs: TestDatabase[] = [];
   const gateways: FakeGateway[] = [];
 
-  beforeAll(() => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
-    dataDir = mkdtempSync(join(tmpdir(), 'smspanel-shutdown-'));
-  });
-
   afterEach(() => {
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-    children.clear();
+    for (const child of children.splice(0)) child.kill('SIGKILL');
   });
 
   afterAll(async () => {
     for (const gw of gateways) await gw.stop();
     for (const db of dbs) await db.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)(
@@ -190,10 +81,9 @@ describe('Graceful shutdown of the built app (e2e)', () => {
       gateways.push(gw);
       const env = { ...ENV, DATABASE_URL: db.url, SMS_PROVIDER: 'http', SMS_BASE_URL: gw.url };
 
-      const first = await startApp(env);
-      const token = await login(first);
+      const first = await start(env);
       const numbers = hkMobiles(N);
-      const accepted = await call(first, 'POST', '/api/sms/send-bulk', token, {
+      const accepted = await first.api('POST', '/api/sms/send-bulk', {
         recipients: numbers,
         content: `shutdown test (${signal})`,
       });
@@ -203,11 +93,11 @@ describe('Graceful shutdown of the built app (e2e)', () => {
       // Past the first few sends, with more under way: the latest has just arrived.
       await gw.waitForRequests(12, 15_000);
       const signalledAt = performance.timeOrigin + performance.now();
-      first.proc.kill(signal);
+      first.kill(signal);
       const unanswered = gw.requests.filter((r) => r.at + GATEWAY_DELAY_MS > signalledAt).length;
       expect(unanswered).toBeGreaterThan(0);
 
-      expect(await exitWithin(first, GRACE_MS)).toBe(0);
+      expect(await exitCodeWithin(first, GRACE_MS)).toBe(0);
       expect(first.output()).toMatch(/lease\(s\) released/);
       expect(first.output()).not.toMatch(/aborting \d+ send\(s\)/);
 
@@ -238,7 +128,7 @@ describe('Graceful shutdown of the built app (e2e)', () => {
       // are among `rest` above: back in the queue with no attempt counted.
 
       // A second process on the same database finishes the job.
-      const second = await startApp(env);
+      const second = await start(env);
       const deadline = Date.now() + 20_000;
       let job = await jobOf(db, id);
       while (job.job_status !== 'completed' && Date.now() < deadline) {
@@ -260,8 +150,8 @@ describe('Graceful shutdown of the built app (e2e)', () => {
       for (const r of final)
         expect(r).toMatchObject({ status: 'sent', attempts: 1, lease_owner: null });
 
-      second.proc.kill('SIGTERM');
-      expect(await exitWithin(second, GRACE_MS)).toBe(0);
+      second.kill('SIGTERM');
+      expect(await exitCodeWithin(second, GRACE_MS)).toBe(0);
     },
     60_000,
   );

@@ -1,62 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { createTestDatabase, TestDatabase } from './utils/test-database.js';
+import { freePort } from '../src/database/embedded-postgres.js';
+import { type AppChild, exitCodeWithin, spawnApp } from './support/app-process.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
-/** The built app, as `npm start` runs it (package.json's pretest builds it). */
-const MAIN = fileURLToPath(new URL('../dist/src/main.js', import.meta.url));
-const ROOT = fileURLToPath(new URL('..', import.meta.url));
-
-interface Run {
-  proc: ChildProcess;
-  output(): string;
-  exited: Promise<number | null>;
+interface Run extends AppChild {
   /** Milliseconds from spawn to exit, once exited. */
   lifetimeMs?: number;
 }
 
-const children = new Set<ChildProcess>();
-let dataDir: string;
+const children: Run[] = [];
 
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => done(port));
-    });
-  });
-}
-
-/** Starts `node dist/src/main.js` with a clean environment plus `env`. */
-function start(env: Record<string, string>): Run {
-  const base = { ...process.env };
-  // The test runner's and the developer's settings must not leak into the child.
-  for (const key of Object.keys(base)) {
-    if (/^(DATABASE_URL|ADMIN_|PORT$|SMS_|QUEUE_|SESSION_|NODE_OPTIONS$|LOG_LEVEL$)/.test(key)) {
-      delete base[key];
-    }
-  }
-  const proc = spawn(process.execPath, [MAIN], {
-    cwd: ROOT,
-    env: { ...base, DATA_DIR: dataDir, LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.add(proc);
-  let out = '';
-  proc.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  proc.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+/** Starts `node dist/src/main.js` with a clean environment plus `env`, at LOG_LEVEL info. */
+function start(env: Record<string, string>, exitExpected = false): Run {
+  const run: Run = spawnApp({ LOG_LEVEL: 'info', ...env }, { label: 'startup', exitExpected });
   const started = Date.now();
-  const run: Run = { proc, output: () => out, exited: Promise.resolve(null) };
-  run.exited = new Promise<number | null>((resolve) =>
-    proc.once('exit', (code) => {
-      run.lifetimeMs = Date.now() - started;
-      resolve(code);
-    }),
-  );
+  void run.exited.then(() => (run.lifetimeMs = Date.now() - started));
+  children.push(run);
   return run;
 }
 
@@ -64,30 +23,20 @@ function start(env: Record<string, string>): Run {
 async function waitForOutput(run: Run, pattern: RegExp, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
   while (!pattern.test(run.output())) {
-    if (run.proc.exitCode !== null) {
-      throw new Error(`exited with ${run.proc.exitCode} before ${pattern}:\n${run.output()}`);
+    if (run.lifetimeMs !== undefined) {
+      throw new Error(`exited with ${await run.exited} before ${pattern}:\n${run.output()}`);
     }
     if (Date.now() > deadline) throw new Error(`no ${pattern} within ${ms} ms:\n${run.output()}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }
 
-/** The exit code, or a failure when the process is still running after `ms`. */
-async function exitCodeWithin(run: Run, ms: number): Promise<number | null> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`still running after ${ms} ms`)), ms);
-  });
-  try {
-    return await Promise.race([run.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const BAD_VALUES: [string, string][] = [
-  ['PORT', 'abc'],
-  ['SMS_RATE_PER_SEC', '-1'],
+/** A bad variable, its value, and what else is set (a value may be bad only next to others). */
+const BAD_VALUES: [string, string, Record<string, string>][] = [
+  ['PORT', 'abc', {}],
+  ['SMS_RATE_PER_SEC', '-1', {}],
+  // Counted in segments, the largest allowed message (10 segments) must fit in the burst.
+  ['SMS_BURST_CAPACITY', '9', { SMS_RATE_UNIT: 'segment', SMS_MAX_SEGMENTS: '10' }],
 ];
 
 describe('Start-up of the built app (e2e)', () => {
@@ -95,19 +44,16 @@ describe('Start-up of the built app (e2e)', () => {
   const refused = new Map<string, Run>();
 
   beforeAll(async () => {
-    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run \`npm run build\` first`);
-    dataDir = mkdtempSync(join(tmpdir(), 'smspanel-startup-'));
     // The refused starts run side by side, while the database for the real start is made.
-    for (const [name, value] of BAD_VALUES) refused.set(name, start({ [name]: value }));
+    for (const [name, value, others] of BAD_VALUES) {
+      refused.set(name, start({ ...others, [name]: value }, true));
+    }
     db = await createTestDatabase('startup');
   });
 
   afterAll(async () => {
-    for (const child of children) {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
+    for (const child of children) child.kill('SIGKILL');
     await db?.drop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   it.each(BAD_VALUES)(
@@ -122,7 +68,8 @@ describe('Start-up of the built app (e2e)', () => {
         .filter((l) => l.includes(name));
       expect(lines).toHaveLength(1);
       expect(lines[0]).toContain(value);
-      expect(run.output()).not.toMatch(/^\s+at /m);
+      // No stack trace: output() prefixes every line with its stream.
+      expect(run.output()).not.toMatch(/^(out|err)\|\s+at /m);
     },
     15_000,
   );
@@ -144,7 +91,7 @@ describe('Start-up of the built app (e2e)', () => {
     expect(((await res.json()) as { data: { token: string } }).data.token).toEqual(
       expect.any(String),
     );
-    first.proc.kill('SIGTERM');
+    first.kill('SIGTERM');
     expect(await exitCodeWithin(first, 10_000)).toBe(0);
 
     const second = start(env);
@@ -152,7 +99,7 @@ describe('Start-up of the built app (e2e)', () => {
     expect(second.output()).not.toMatch(/password: /);
     const live = await fetch(`http://127.0.0.1:${port}/api/health/live`);
     expect(live.status).toBe(200);
-    second.proc.kill('SIGTERM');
+    second.kill('SIGTERM');
     expect(await exitCodeWithin(second, 10_000)).toBe(0);
   }, 60_000);
 });

@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { FakeGateway } from '../bench/lib/fake-gateway.js';
+import { FakeGateway } from './support/fake-gateway.js';
 import { adminSession, bearer, createUser, TestUser } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { createTestApp, TestApp } from './support/test-app.js';
 
 const numbers = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `+852${prefix}${String(i).padStart(8 - prefix.length, '0')}`);
@@ -63,6 +63,7 @@ describe('Queue status, positions and metrics (e2e)', () => {
     expect(mine.user).toEqual({
       pending_messages: 0,
       pending_recipients: 0,
+      share: 0,
       next_estimated_complete_at: null,
     });
   });
@@ -148,7 +149,7 @@ describe('Queue status, positions and metrics (e2e)', () => {
       .set(bearer(admin))
       .send({ msgs_per_sec: 0.5, burst_capacity: 3 })
       .expect(200);
-    expect(res.body.data).toEqual({ msgs_per_sec: 0.5, burst_capacity: 3 });
+    expect(res.body.data).toEqual({ msgs_per_sec: 0.5, burst_capacity: 3, rate_unit: 'request' });
     expect((await status()).msgs_per_sec).toBe(0.5);
     await t
       .http()
@@ -169,7 +170,7 @@ describe('Queue status, positions and metrics (e2e)', () => {
       .send({ msgs_per_sec: 1, burst_capacity: 1 })
       .expect(403);
     const got = await t.http().get('/api/admin/rate-limit').set(bearer(admin)).expect(200);
-    expect(got.body.data).toEqual({ msgs_per_sec: 0.5, burst_capacity: 3 });
+    expect(got.body.data).toEqual({ msgs_per_sec: 0.5, burst_capacity: 3, rate_unit: 'request' });
   });
 
   it('serves per-second throughput for charts, validated', async () => {

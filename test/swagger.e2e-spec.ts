@@ -7,7 +7,12 @@ import type {
   RequestBodyObject,
   ResponseObject,
 } from '@nestjs/swagger';
-import { createTestApp, TestApp } from './utils/test-app.js';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { webTypesSource } from '../src/cli/web-types.js';
+import { createTestApp, TestApp } from './support/test-app.js';
+
+const WEB_TYPES = fileURLToPath(new URL('../web/src/api-types.gen.ts', import.meta.url));
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
 
@@ -106,5 +111,21 @@ describe('OpenAPI document and Swagger UI (e2e)', () => {
       .filter(({ op }) => !hasSchema(op.requestBody as RequestBodyObject | ReferenceObject))
       .map((o) => o.label);
     expect(missing).toEqual([]);
+  });
+
+  // The dashboard's wire types are generated from this document; a DTO change without
+  // `npm run gen:web-types` would leave the dashboard compiled against a stale API.
+  it('matches the dashboard wire types in web/src/api-types.gen.ts', async () => {
+    const expected = await webTypesSource(doc, WEB_TYPES);
+    const committed = readFileSync(WEB_TYPES, 'utf8');
+    if (committed !== expected) {
+      const [a, b] = [committed.split('\n'), expected.split('\n')];
+      let line = 0;
+      while (a[line] === b[line]) line++;
+      throw new Error(
+        'web/src/api-types.gen.ts differs from the OpenAPI document: run `npm run gen:web-types`' +
+          `\n  line ${line + 1} is:        ${a[line]}\n  the document gives: ${b[line]}`,
+      );
+    }
   });
 });

@@ -6,25 +6,42 @@
  * Steps: GET / and its security headers; the admin logs in (after a wrong password); creates a
  * user in the Users page; the user logs in with the keyboard, composes a 10-recipient job
  * (pasted CSV column) and watches its progress bar reach 100 %; the job page lists the
- * recipients; the admin changes the rate in Queue control and the queue card shows it; the page
- * fits a phone-width screen; no script error or CSP violation on the way.
+ * recipients and one SMS's timeline (its event history); the user adds a webhook endpoint (the
+ * secret shown once), sends it a test ping and sees it delivered in the deliveries log, then
+ * turns it off and changes its events, rotates its secret and deletes it; the user writes a
+ * template in the Templates page (a bad brace refused next to the field, an edit makes
+ * version 2, search, delete), picks it in the compose form and sees the preview rendered with
+ * the values typed, uploads a CSV file whose invalid row the dry-run report names (Send
+ * blocked), then the corrected file, sends it and finds each recipient's own text on the job
+ * page; the admin changes the rate in Queue control and the queue card shows it; the pages fit
+ * a phone-width screen; no script error or CSP violation on the way.
  * Screenshots of each step go to test/artifacts/ (gitignored).
  *
  * Run: npm run test:browser (builds, bundles this file to dist/test/browser/ and runs it there;
  * DATABASE_URL=postgres://... to use a server instead of an embedded PostgreSQL).
  * Ends with "N passed, N failed" and exit code 1 when a step failed.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 // Bundled from dist/test/browser/, so these modules' `import.meta.url` paths (../../src/main.js
-// for the app, ../../../ for the project root) resolve exactly as from dist/bench/lib/.
-import { type AppProcess, BENCH_ADMIN, startApp } from '../../bench/lib/app-process.js';
-import { type BenchDatabase, benchDatabase } from '../../bench/lib/bench-db.js';
-import { runBench } from '../../bench/lib/cleanup.js';
-import { FakeGateway } from '../../bench/lib/fake-gateway.js';
+// for the app, ../../../ for the project root) resolve exactly as from dist/test/support/.
+import { type AppProcess, BENCH_ADMIN, startApp } from '../support/app-process.js';
+import { type BenchDatabase, benchDatabase } from '../support/bench-db.js';
+import { runBench } from '../support/cleanup.js';
+import { FakeGateway } from '../support/fake-gateway.js';
+import { WebhookReceiver } from '../support/webhook-receiver.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -98,6 +115,7 @@ async function main(): Promise<number> {
   const results: StepResult[] = [];
   let db: BenchDatabase | undefined;
   let gw: FakeGateway | undefined;
+  let rx: WebhookReceiver | undefined;
   let app: AppProcess | undefined;
   let context: BrowserContext | undefined;
   const userDataDir = mkdtempSync(join(tmpdir(), 'smspanel-chromium-'));
@@ -131,6 +149,7 @@ async function main(): Promise<number> {
   try {
     db = await benchDatabase('browser');
     gw = await FakeGateway.start();
+    rx = await WebhookReceiver.start();
     app = await startApp(
       {
         DATABASE_URL: db.url,
@@ -138,6 +157,8 @@ async function main(): Promise<number> {
         SMS_BASE_URL: gw.url,
         SMS_RATE_PER_SEC: String(RATE),
         SMS_BURST_CAPACITY: '2',
+        // The test receiver listens on 127.0.0.1.
+        WEBHOOK_ALLOW_PRIVATE: 'true',
       },
       { label: 'app' },
     );
@@ -197,6 +218,8 @@ async function main(): Promise<number> {
       await login(page, BENCH_ADMIN.username, BENCH_ADMIN.password);
       await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
       await page.locator('[data-card="rate"]').waitFor();
+      await page.locator('[data-card="waiting"]').getByText('sharing the rate').waitFor();
+      await page.locator('[data-card="mine"]').getByText('your share').waitFor();
       assert((await cardValue(page, 'rate')) === `${RATE}/s`, 'rate card');
       await page.getByRole('link', { name: 'Users', exact: true }).waitFor();
       await shot(page, '02-admin-dashboard');
@@ -235,6 +258,9 @@ async function main(): Promise<number> {
       );
       const who = await page.locator('[data-username]').textContent();
       assert(who === USER.username, `logged in as "${who}"`);
+      // A new user may not send urgent SMS: the compose form does not offer it.
+      const urgent = await page.getByLabel(/Urgent: send/).count();
+      assert(urgent === 0, 'the urgent choice is offered to a user without the right');
     });
 
     let jobId = 0;
@@ -304,6 +330,8 @@ async function main(): Promise<number> {
       await page.getByRole('link', { name: `#${jobId}`, exact: true }).click();
       await page.getByRole('heading', { name: `Job #${jobId}`, level: 1 }).waitFor();
       await page.locator('[data-fact="sent"] dd').getByText('10').waitFor();
+      // A finished job has no start or finish to expect any more.
+      await page.locator('[data-fact="start"] dd').getByText('—').waitFor();
       assert(
         (await page.getByRole('button', { name: 'Cancel job' }).isDisabled()) === true,
         'cancel is enabled on a completed job',
@@ -311,6 +339,269 @@ async function main(): Promise<number> {
       const rows = page.locator('table tbody tr');
       assert((await rows.count()) === 10, `${await rows.count()} recipient rows`);
       await shot(page, '09-job-detail');
+    });
+
+    await step("job page: an SMS's timeline, from queued to sent", async () => {
+      await page
+        .locator('table tbody tr')
+        .first()
+        .getByRole('button', { name: 'Timeline' })
+        .click();
+      const tl = page.locator('.timeline');
+      await tl.locator('[data-event="sent"]').waitFor();
+      const types = await tl
+        .locator('li')
+        .evaluateAll((els) => els.map((e) => e.getAttribute('data-event')));
+      assert(
+        JSON.stringify(types) === JSON.stringify(['queued', 'attempt', 'sent']),
+        `timeline shows ${JSON.stringify(types)}`,
+      );
+      await shot(page, '09c-sms-timeline');
+    });
+
+    await step(
+      'webhooks: add an endpoint (secret shown once), ping it, see the delivery',
+      async () => {
+        await page.getByRole('link', { name: 'Webhooks', exact: true }).click();
+        await page.getByRole('heading', { name: 'Webhooks', level: 1 }).waitFor();
+        await page.getByLabel('Endpoint URL').fill(rx!.url('/browser-hook'));
+        await page.getByLabel('Description (optional)').fill('browser test');
+        await page.getByRole('button', { name: 'Add endpoint' }).click();
+        const secret = (await page.locator('.secret-panel code').textContent()) ?? '';
+        assert(/^whsec_/.test(secret), `secret panel shows "${secret}"`);
+        const row = page.locator('tr[data-webhook]', { hasText: '/browser-hook' });
+        await row.waitFor();
+        await shot(page, '09d-webhook-created');
+        await page.getByRole('button', { name: 'Done' }).click();
+        assert((await page.locator('.secret-panel').count()) === 0, 'the secret is still shown');
+        await row.getByRole('button', { name: 'Send test ping' }).click();
+        await page.getByText(/Test ping evt_\w+ queued/).waitFor();
+        await rx!.waitFor((all) => all.some((r) => r.json?.type === 'ping'));
+        await page
+          .locator('table.deliveries tr[data-event-type="ping"] [data-status="delivered"]')
+          .waitFor();
+        await shot(page, '09e-webhook-ping-delivered');
+      },
+    );
+
+    await step('webhooks: edit (turn off), rotate the secret, delete', async () => {
+      const row = page.locator('tr[data-webhook]', { hasText: '/browser-hook' });
+      const id = await row.getAttribute('data-webhook');
+      await row.getByRole('button', { name: 'Edit' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('Active (receives events)').uncheck();
+      await dialog.getByLabel('message.completed').check();
+      await dialog.getByLabel('Every event (*)').uncheck();
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await row.locator('[data-status="inactive"]').waitFor();
+      await row.getByText('message.completed', { exact: true }).waitFor();
+      const res = await app!.api<{ data: { webhooks: { id: number; is_active: boolean }[] } }>(
+        'GET',
+        '/api/admin/webhooks',
+      );
+      const saved = res.body.data.webhooks.find((w) => String(w.id) === id);
+      assert(saved && saved.is_active === false, `the API has ${JSON.stringify(saved)}`);
+      assert((await page.locator('.secret-panel').count()) === 0, 'a secret is shown before');
+      await row.getByRole('button', { name: 'Rotate secret' }).click();
+      const secret = (await page.locator('.secret-panel code').textContent()) ?? '';
+      assert(/^whsec_/.test(secret), `rotated secret panel shows "${secret}"`);
+      await row.getByRole('button', { name: 'Delete' }).click();
+      await page.getByRole('dialog').getByRole('button', { name: 'Delete endpoint' }).click();
+      await page.getByText(`Endpoint #${id} deleted.`).waitFor();
+      await page.getByText('No endpoints yet').waitFor();
+    });
+
+    const TEMPLATE_TEXT = 'Dear {{name}}, your appointment is on {{date}}. Reply STOP to opt out.';
+    await step(
+      'templates: a bad brace is refused next to the field; create, edit (version 2), search, delete',
+      async () => {
+        await page.getByRole('link', { name: 'Templates', exact: true }).click();
+        await page.getByRole('heading', { name: 'Templates', level: 1 }).waitFor();
+        const text = page.getByLabel('Text', { exact: true });
+        await page.getByLabel('Name', { exact: true }).fill('Appointment');
+        await text.fill('Dear {{name}, see you');
+        await page.locator('#template-placeholders').getByText('Will be refused').waitFor();
+        await page.getByRole('button', { name: 'Create template' }).click();
+        const fieldError = page.locator('.template-form .field-error');
+        await fieldError.waitFor();
+        const message = (await fieldError.textContent()) ?? '';
+        assert(/position 5/.test(message), `the field error says "${message}"`);
+        assert((await text.getAttribute('aria-invalid')) === 'true', 'the text is not invalid');
+        await shot(page, '16-template-bad-brace');
+
+        await text.fill('Dear {{name}}, your appointment is on {{date}}.');
+        const chips = page.locator('#template-placeholders [data-placeholder]');
+        await waitUntil('two placeholder chips', async () => (await chips.count()) === 2);
+        await page.getByRole('button', { name: 'Create template' }).click();
+        await page.getByText('Template “Appointment” created.').waitFor();
+        const row = page.locator('tr[data-template]', { hasText: 'Appointment' });
+        await row.locator('[data-version="1"]').waitFor();
+        await row.locator('[data-placeholder="date"]').waitFor();
+
+        await row.getByRole('button', { name: 'Edit' }).click();
+        await page.getByRole('heading', { name: 'Edit “Appointment” (version 1)' }).waitFor();
+        await text.fill(TEMPLATE_TEXT);
+        await page.getByRole('button', { name: 'Save as version 2' }).click();
+        await page.getByText('Template “Appointment” saved: version 2.').waitFor();
+        await row.locator('[data-version="2"]').waitFor();
+
+        await page.getByLabel('Name', { exact: true }).fill('Spare');
+        await text.fill('No placeholders here.');
+        await page.getByRole('button', { name: 'Create template' }).click();
+        const rows = page.locator('tr[data-template]');
+        await waitUntil('two templates listed', async () => (await rows.count()) === 2);
+        await page.getByLabel('Search').fill('appoint');
+        await waitUntil('the search to list one', async () => (await rows.count()) === 1);
+        await page.getByLabel('Search').fill('');
+        await waitUntil('both listed again', async () => (await rows.count()) === 2);
+        await shot(page, '17-templates');
+        await page
+          .locator('tr[data-template]', { hasText: 'Spare' })
+          .getByRole('button', { name: 'Delete' })
+          .click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Delete template' }).click();
+        await page.getByText('Template “Spare” deleted.').waitFor();
+        await waitUntil('one template left', async () => (await rows.count()) === 1);
+      },
+    );
+
+    await step('compose with the template: the preview renders as values are typed', async () => {
+      await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+      await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+      await page
+        .getByLabel('Template', { exact: true })
+        .selectOption({ label: 'Appointment (v2)' });
+      const preview = page.locator('#template-preview');
+      await preview.getByText('Dear {{name}}').waitFor();
+      assert(
+        !(await page.getByLabel('Message', { exact: true }).isVisible()),
+        'the message box is shown beside a template',
+      );
+      await page.locator('[data-sample="name"]').fill('Chan');
+      await page.locator('[data-sample="date"]').fill('3 Dec');
+      const expected = 'Dear Chan, your appointment is on 3 Dec. Reply STOP to opt out.';
+      await waitUntil(
+        `the preview to read "${expected}"`,
+        async () => (await preview.textContent()) === expected,
+      );
+      const counter = (await page.locator('#template-counter').textContent()) ?? '';
+      assert(counter.includes('GSM-7') && counter.includes('1 SMS part'), `counter: "${counter}"`);
+      await shot(page, '18-compose-template-preview');
+    });
+
+    const csvDir = mkdtempSync(join(tmpdir(), 'smspanel-csv-'));
+    const CSV_ROWS = [
+      ['+852 9123 4601', 'Chan', '3 Dec'],
+      ['+852 9123 4602', 'Wong', '"4 Dec, 10:00"'],
+      ['+852 9123 4603', 'Lee', '5 Dec'],
+      ['+852 9123 4604', 'Ho', '6 Dec'],
+    ];
+    const writeCsv = (name: string, rows: string[][]) => {
+      const path = join(csvDir, name);
+      writeFileSync(path, ['phone,name,date', ...rows.map((r) => r.join(','))].join('\n'));
+      return path;
+    };
+    await step(
+      'CSV upload: the dry-run report names the invalid row, and Send is blocked',
+      async () => {
+        const bad = CSV_ROWS.map((r) => [...r]);
+        bad[1][0] = '12ab'; // row 3 of the file: the header is row 1
+        const path = writeCsv('appointments.csv', bad);
+        const report = page.locator('.csv-report');
+        // Dropped on the zone: a DataTransfer made in the page carries the file's text.
+        // (A string expression: this file is type-checked with Node's types, not the DOM's.)
+        const dropped = await page.evaluateHandle(
+          `(() => {
+            const dt = new DataTransfer();
+            dt.items.add(new File([${JSON.stringify(readFileSync(path, 'utf8'))}], 'dropped.csv'));
+            return dt;
+          })()`,
+        );
+        await page.locator('.drop-zone').dispatchEvent('drop', { dataTransfer: dropped });
+        await page.locator('.csv-file').getByText('dropped.csv').waitFor();
+        await report.locator('[data-fact="invalid"] dd').getByText('1', { exact: true }).waitFor();
+        await page.locator('#csv-file').setInputFiles(path);
+        await page.locator('.csv-file').getByText('appointments.csv').waitFor();
+        await report.locator('[data-fact="invalid"] dd').getByText('1', { exact: true }).waitFor();
+        const facts = async (key: string) =>
+          (await report.locator(`[data-fact="${key}"] dd`).textContent())?.trim();
+        assert((await facts('rows')) === '4', `rows: ${await facts('rows')}`);
+        assert((await facts('valid')) === '3', `valid: ${await facts('valid')}`);
+        const error = report.locator('.csv-errors tr[data-row="3"]');
+        await error.getByText('phone', { exact: true }).waitFor();
+        assert(
+          !(await page.getByLabel('Recipients', { exact: true }).isVisible()),
+          'the recipients box is shown beside a CSV file',
+        );
+        const send = page.getByRole('button', { name: /^Send/ });
+        assert(await send.isDisabled(), 'Send is enabled with an invalid row');
+        await page.locator('#send-blocked').getByText('1 invalid row(s)').waitFor();
+        await shot(page, '19-csv-invalid-row');
+        // Skipping the invalid rows would let the valid ones go.
+        const skip = page.getByLabel(/Skip the invalid rows/);
+        await skip.check();
+        await page.getByRole('button', { name: 'Send to 3 recipients' }).waitFor();
+        assert(!(await send.isDisabled()), 'Send stays blocked with skip_invalid ticked');
+        await skip.uncheck();
+        assert(await send.isDisabled(), 'Send is enabled again without skip_invalid');
+      },
+    );
+
+    await step(
+      'CSV upload: the corrected file checks clean; Send opens the job with personalised texts',
+      async () => {
+        const requestsBefore = gw!.requests.length;
+        await page.locator('#csv-file').setInputFiles(writeCsv('appointments-fixed.csv', CSV_ROWS));
+        const report = page.locator('.csv-report');
+        await report.locator('[data-fact="valid"] dd').getByText('4', { exact: true }).waitFor();
+        assert((await report.locator('.csv-errors').count()) === 0, 'errors listed');
+        await report
+          .locator('.csv-preview')
+          .getByText('Dear Wong, your appointment is on 4 Dec, 10:00. Reply STOP to opt out.')
+          .waitFor();
+        await shot(page, '20-csv-clean-report');
+        await page.getByRole('button', { name: 'Send to 4 recipients' }).click();
+        await page.getByRole('heading', { name: /^Job #\d+$/, level: 1 }).waitFor();
+        await page.locator('[data-fact="recipients"] dd').getByText('4', { exact: true }).waitFor();
+        await page.locator('[data-fact="personalised"] dd').getByText(/^yes/).waitFor();
+        await page.locator('[data-fact="template"] dd').getByText('version 2').waitFor();
+        const rows = page.locator('table tbody tr[data-recipient-id]');
+        await waitUntil('four recipient rows', async () => (await rows.count()) === 4);
+        await page
+          .locator('tr', { hasText: '+85291234603' })
+          .getByText('Dear Lee, your appointment is on 5 Dec. Reply STOP to opt out.')
+          .waitFor();
+        await page.locator('[data-fact="status"] [data-status="completed"]').waitFor({
+          timeout: 20_000,
+        });
+        const sent = gw!.requests.slice(requestsBefore);
+        const chan = sent.find((r) => r.to === '+85291234601');
+        assert(
+          sent.length === 4 && chan?.text.startsWith('Dear Chan, your appointment is on 3 Dec.'),
+          `the gateway got ${JSON.stringify(sent.map((r) => [r.to, r.text]))}`,
+        );
+        await shot(page, '21-csv-job');
+        rmSync(csvDir, { recursive: true, force: true });
+      },
+    );
+
+    await step("job page: Export recipients (CSV) downloads the job's recipients", async () => {
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export recipients (CSV)' }).click(),
+      ]);
+      const file = await download.path();
+      const lines = readFileSync(file, 'utf8').trim().split(/\r?\n/);
+      assert(
+        /^job-\d+-recipients\.csv$/.test(download.suggestedFilename()),
+        download.suggestedFilename(),
+      );
+      assert(lines[0].startsWith('id,phone,status,attempts'), `header: ${lines[0]}`);
+      assert(lines.length === 5, `${lines.length - 1} rows exported`);
+      assert(
+        lines.some((l) => l.includes('+85291234603') && l.includes(',sent,')),
+        `rows: ${lines.slice(1).join(' | ')}`,
+      );
     });
 
     await step('admin changes the rate in Queue control; the queue card shows it', async () => {
@@ -338,6 +629,72 @@ async function main(): Promise<number> {
       await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
       await page.locator('[data-card="rate"] .card-value').getByText(`${NEW_RATE}/s`).waitFor();
     });
+
+    await step('a job scheduled an hour ahead is listed as scheduled, then cancelled', async () => {
+      const requestsBefore = gw!.requests.length;
+      // datetime-local takes the browser's local time, which is this process's.
+      const later = new Date(Date.now() + 3_600_000);
+      const pad = (n: number) => String(n).padStart(2, '0');
+      const local = `${later.getFullYear()}-${pad(later.getMonth() + 1)}-${pad(later.getDate())}T${pad(later.getHours())}:${pad(later.getMinutes())}`;
+      await page.getByLabel('Recipients', { exact: true }).fill(NUMBERS.slice(0, 2).join('\n'));
+      await page.getByLabel('Message', { exact: true }).fill('See you in an hour.');
+      await page.getByLabel('Send at (optional)').fill(local);
+      await page.getByRole('button', { name: 'Send to 2 recipients' }).click();
+      const result = page.locator('.compose .result');
+      await result.getByText('scheduled').waitFor();
+      const text = (await result.textContent()) ?? '';
+      const m = /Job #(\d+) scheduled: 2 SMS for/.exec(text);
+      assert(m, `send result says "${text}"`);
+      const scheduled = page.locator('section[aria-labelledby="scheduled-h"]');
+      const row = scheduled.locator(`tr[data-job-id="${m[1]}"]`);
+      await row.locator('[data-status="scheduled"]').waitFor();
+      await shot(page, '09b-scheduled');
+      await row.getByRole('button', { name: 'Cancel' }).click();
+      await scheduled.getByText('Nothing scheduled.').waitFor();
+      await page
+        .locator(
+          `section[aria-labelledby="jobs-h"] tr[data-job-id="${m[1]}"] [data-status="cancelled"]`,
+        )
+        .waitFor();
+      assert(gw!.requests.length === requestsBefore, 'the scheduled job sent SMS');
+    });
+
+    await step(
+      'quiet hours: a job outside its send window waits; its page shows the window',
+      async () => {
+        const requestsBefore = gw!.requests.length;
+        const pad = (n: number) => String(n).padStart(2, '0');
+        // The browser's local time and zone are this process's: a window closed for two hours.
+        const hhmm = (ms: number) => {
+          const d = new Date(ms);
+          return `${pad(d.getHours())}:${pad(d.getMinutes())}`;
+        };
+        const [start, end] = [hhmm(Date.now() + 2 * 3_600_000), hhmm(Date.now() + 3 * 3_600_000)];
+        await page.getByLabel('Recipients', { exact: true }).fill(NUMBERS[5]);
+        await page.getByLabel('Message', { exact: true }).fill('Not before the shop opens.');
+        await page.getByLabel('Send window').selectOption('between');
+        await page.locator('input[name="window_start"]').fill(start);
+        await page.locator('input[name="window_end"]').fill(end);
+        await page
+          .getByLabel('Time zone of the hours (IANA name)')
+          .fill(Intl.DateTimeFormat().resolvedOptions().timeZone);
+        await page.getByRole('button', { name: 'Send', exact: true }).click();
+        const result = page.locator('.compose .result');
+        await result.getByText('queued').waitFor();
+        const id = /Job #(\d+)/.exec((await result.textContent()) ?? '')?.[1];
+        assert(id, 'no job number in the send result');
+        await page.getByRole('link', { name: `#${id}`, exact: true }).click();
+        await page.getByRole('heading', { name: `Job #${id}`, level: 1 }).waitFor();
+        await page.locator('[data-fact="send-window"] dd').getByText(`${start}–${end}`).waitFor();
+        const opens = (await page.locator('[data-fact="next-window"] dd').textContent()) ?? '';
+        assert(opens.trim() !== '—' && opens.trim() !== '', `window opens: "${opens}"`);
+        await shot(page, '09c-send-window');
+        const res = await app!.api('POST', `/api/sms/${id}/cancel`);
+        assert(res.status === 200, `cancel answered ${res.status}`);
+        assert(gw!.requests.length === requestsBefore, 'the job sent SMS outside its window');
+        await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+      },
+    );
 
     await step('admin pauses sending, cancels a waiting job in the dialog, resumes', async () => {
       await page.getByRole('link', { name: 'Queue control', exact: true }).click();
@@ -414,6 +771,123 @@ async function main(): Promise<number> {
       assert(login.status === 200, `login with the new password answered ${login.status}`);
     });
 
+    await step('admin gives a user the urgent right and a weight; they show', async () => {
+      const row = page.locator(`tr[data-user="${USER.username}"]`);
+      await row.locator('[data-urgent="false"]').waitFor();
+      await row.getByRole('button', { name: 'Urgent & weight' }).click();
+      const dialog = page.getByRole('dialog');
+      await dialog.getByLabel('May send urgent SMS').check();
+      await dialog.getByLabel('Weight').fill('5');
+      await shot(page, '13b-urgent-and-weight-dialog');
+      await dialog.getByRole('button', { name: 'Save' }).click();
+      await page.getByText(`${USER.username}: may send urgent SMS, weight 5.`).waitFor();
+      await row.locator('[data-urgent="true"]').waitFor();
+      await row.locator('[data-weight="5"]').waitFor();
+      const login = await fetch(`${base}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username: USER.username, password: 'a-brand-new-password' }),
+      });
+      const { data } = (await login.json()) as {
+        data: { user: { can_send_urgent: boolean; weight: number } };
+      };
+      assert(
+        data.user.can_send_urgent && data.user.weight === 5,
+        `the user is now ${JSON.stringify(data.user)}`,
+      );
+      // An admin's compose form offers the urgent lane.
+      await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+      await page.getByLabel(/Urgent: send/).waitFor();
+      // Back where the next step expects to start (it measures a fresh Dashboard render).
+      await page.getByRole('link', { name: 'Users', exact: true }).click();
+      await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    });
+
+    await step(
+      'admin suppression page: add, import a CSV with an invalid row, find, remove; a send to a suppressed number is not made',
+      async () => {
+        const stop = '+85291234777';
+        const imported = '+85291234778';
+        await page.getByRole('link', { name: 'Suppressions', exact: true }).click();
+        await page.getByRole('heading', { name: 'Suppression list', level: 1 }).waitFor();
+        await page.getByLabel('Phone number').fill('+852 9123 4777');
+        await page.getByLabel('Reason (optional)').fill('Replied STOP');
+        await page.getByRole('button', { name: 'Suppress', exact: true }).click();
+        await page.getByText(`${stop} is suppressed: it will not be sent to.`).waitFor();
+        await page.locator('tr', { hasText: stop }).getByText('Replied STOP').waitFor();
+        const dir = mkdtempSync(join(tmpdir(), 'smspanel-suppress-'));
+        const file = join(dir, 'opt-outs.csv');
+        writeFileSync(
+          file,
+          `phone,reason\n${imported},web form\nnot-a-number,typo\n${stop},again\n`,
+        );
+        await page.getByLabel('CSV file').setInputFiles(file);
+        await page.getByRole('button', { name: 'Import CSV' }).click();
+        await page
+          .getByText('Imported: 1 added, 1 already on the list, 1 invalid row(s) skipped.')
+          .waitFor();
+        await page
+          .locator('.import-errors')
+          .getByText(/^Row 3: /)
+          .waitFor();
+        rmSync(dir, { recursive: true, force: true });
+        await page.getByLabel('Number starts with').fill('+85291234778');
+        await page.getByRole('button', { name: 'Find' }).click();
+        await waitUntil(
+          'the search to list the imported number only',
+          async () => (await page.locator('.suppressions tbody tr').count()) === 1,
+        );
+        await page.locator('tr', { hasText: imported }).getByText('web form').waitFor();
+        await shot(page, '14c-suppressions');
+        // A send to the imported number: stored suppressed, nothing reaches the gateway.
+        const before = gw!.requests.length;
+        await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
+        await page.getByLabel('Recipients', { exact: true }).fill(imported);
+        await page.getByLabel('Message', { exact: true }).fill('Not to an opted-out number.');
+        await page.getByRole('button', { name: 'Send', exact: true }).click();
+        await page
+          .locator('.compose .result')
+          .getByRole('link', { name: /View job/ })
+          .click();
+        await page.locator('tr', { hasText: imported }).getByText('Suppressed').waitFor();
+        assert(
+          !gw!.requests.slice(before).some((r) => r.to === imported),
+          'the suppressed number reached the gateway',
+        );
+        // Taken off the list in the dialog.
+        await page.getByRole('link', { name: 'Suppressions', exact: true }).click();
+        await page.locator('tr', { hasText: stop }).getByRole('button', { name: 'Remove' }).click();
+        await page.getByRole('dialog').getByRole('button', { name: 'Remove' }).click();
+        await page.getByText(`${stop} was taken off the list.`).waitFor();
+        await waitUntil(
+          'the removed number to leave the list',
+          async () => (await page.locator('tr', { hasText: stop }).count()) === 0,
+        );
+      },
+    );
+
+    await step('admin All messages: Export CSV downloads the filtered listing', async () => {
+      await page.getByRole('link', { name: 'All messages', exact: true }).click();
+      await page.getByRole('heading', { name: 'All messages', level: 1 }).waitFor();
+      await page.getByLabel('Status').selectOption('cancelled');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.getByRole('button', { name: 'Export CSV (these filters)' }).click(),
+      ]);
+      const rows = parseCsv(readFileSync(await download.path(), 'utf8'), {
+        columns: true,
+      }) as Record<string, string>[];
+      assert(rows.length >= 1, 'no row exported');
+      assert(
+        rows.every((r) => r.job_status === 'cancelled'),
+        `rows: ${JSON.stringify(rows.map((r) => r.job_status))}`,
+      );
+      // Back where the next step expects to start.
+      await page.getByRole('link', { name: 'Users', exact: true }).click();
+      await page.getByRole('heading', { name: 'Users', level: 1 }).waitFor();
+    });
+
     await step('phone-width screen: no sideways scrolling, tables become cards', async () => {
       await page.setViewportSize({ width: 390, height: 844 });
       await page.getByRole('link', { name: 'Dashboard', exact: true }).click();
@@ -432,6 +906,19 @@ async function main(): Promise<number> {
       )) as number;
       assert(overflow2 <= 1, `All messages is ${overflow2}px wider than the screen`);
       await shot(page, '15-phone-admin-messages');
+      await page.getByRole('link', { name: 'Templates', exact: true }).click();
+      await page.getByRole('heading', { name: 'Templates', level: 1 }).waitFor();
+      await page.getByText('No templates yet').waitFor();
+      // A listed template: its table row becomes a card too.
+      await page.getByLabel('Name', { exact: true }).fill('Phone check');
+      await page.getByLabel('Text', { exact: true }).fill(TEMPLATE_TEXT);
+      await page.getByRole('button', { name: 'Create template' }).click();
+      await page.locator('tr[data-template]', { hasText: 'Phone check' }).waitFor();
+      const overflow3 = (await page.evaluate(
+        'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+      )) as number;
+      assert(overflow3 <= 1, `Templates is ${overflow3}px wider than the screen`);
+      await shot(page, '15b-phone-templates');
     });
 
     await step('no script errors or CSP violations in the page', async () => {
@@ -447,6 +934,7 @@ async function main(): Promise<number> {
     if (failed) app?.dumpOutput('a browser test step failed');
     await app?.stop();
     await gw?.stop();
+    await rx?.stop();
     await db?.drop();
   }
 

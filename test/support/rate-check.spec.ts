@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { achievedRate, worstWindow } from '../bench/lib/rate-check.js';
+import { achievedRate, worstWindow } from './rate-check.js';
 
 /** The ideal schedule of a full bucket: `burst` at t0, then one every 1000/rate ms. */
 function ideal(n: number, rate: number, burst: number, t0 = 1_000_000): number[] {
@@ -8,13 +8,17 @@ function ideal(n: number, rate: number, burst: number, t0 = 1_000_000): number[]
   );
 }
 
-/** O(n²) reference: every pair of arrivals. */
-function bruteForce(arrivals: number[], rate: number, burst: number): number {
-  const a = [...arrivals].sort((x, y) => x - y);
+/** O(n²) reference: every pair of arrivals (each weighing `weights[k]`, else 1). */
+function bruteForce(arrivals: number[], rate: number, burst: number, weights?: number[]): number {
+  const order = arrivals.map((_, k) => k).sort((x, y) => arrivals[x] - arrivals[y]);
+  const a = order.map((k) => arrivals[k]);
+  const w = order.map((k) => weights?.[k] ?? 1);
   let worst = -Infinity;
   for (let i = 0; i < a.length; i++) {
+    let sum = 0;
     for (let j = i; j < a.length; j++) {
-      worst = Math.max(worst, j - i + 1 - (burst + (rate * (a[j] - a[i])) / 1000));
+      sum += w[j];
+      worst = Math.max(worst, sum - (burst + (rate * (a[j] - a[i])) / 1000));
     }
   }
   return worst;
@@ -112,6 +116,55 @@ describe('worstWindow', () => {
       expect(win.count).toBe(win.j - win.i + 1);
       expect(win.count - win.bound).toBeCloseTo(w.excess, 9);
     }
+  });
+});
+
+describe('worstWindow with weights (SMS_RATE_UNIT=segment)', () => {
+  it('weights of one change nothing', () => {
+    const a = ideal(30, 2, 4);
+    a[7] -= 40;
+    const w = worstWindow(
+      a,
+      2,
+      4,
+      5,
+      a.map(() => 1),
+    );
+    expect(w.excess).toBeCloseTo(worstWindow(a, 2, 4).excess, 9);
+    expect(w.window!.weight).toBe(w.window!.count);
+  });
+
+  it('3-segment requests paced at rate / 3 sit on the bound; at rate / 2 they break it', () => {
+    // 9 segments/s, burst 9: three requests at once, then one every 1/3 s.
+    const paced = Array.from({ length: 30 }, (_, k) => (k < 3 ? 0 : ((k - 2) * 1000) / 3));
+    const threes = paced.map(() => 3);
+    expect(worstWindow(paced, 9, 9, 5, threes).excess).toBeCloseTo(0, 9);
+    expect(worstWindow(paced, 9, 9, 5, threes).holds).toBe(true);
+    // Unweighted, the same arrivals are far below the bound.
+    expect(worstWindow(paced, 9, 9).excess).toBeLessThan(-5);
+    const fast = Array.from({ length: 30 }, (_, k) => (k < 3 ? 0 : ((k - 2) * 1000) / 4.5));
+    const w = worstWindow(fast, 9, 9, 5, threes);
+    expect(w.holds).toBe(false);
+    expect(w.window!.weight).toBe(3 * w.window!.count);
+  });
+
+  it('agrees with the O(n²) definition on random weighted arrivals, ties included', () => {
+    const random = rng(7);
+    for (let trial = 0; trial < 200; trial++) {
+      const n = 1 + Math.floor(random() * 60);
+      const rate = 0.5 + random() * 20;
+      const burst = 1 + Math.floor(random() * 10);
+      const a = Array.from({ length: n }, () => Math.round(random() * 40) * 50);
+      const weights = a.map(() => 1 + Math.floor(random() * 4));
+      const w = worstWindow(a, rate, burst, 5, weights);
+      expect(w.excess).toBeCloseTo(bruteForce(a, rate, burst, weights), 6);
+      expect(w.window!.weight - w.window!.bound).toBeCloseTo(w.excess, 9);
+    }
+  });
+
+  it('refuses weights that do not match the arrivals', () => {
+    expect(() => worstWindow([1, 2], 2, 4, 5, [1])).toThrow(RangeError);
+    expect(() => worstWindow([1, 2], 2, 4, 5, [1, 0])).toThrow(RangeError);
   });
 });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource, QueryRunner } from 'typeorm';
 import { claimSql } from '../src/queue/queue.repository.js';
-import { createTestDatabase, type TestDatabase } from './utils/test-database.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /**
  * The claim statement must walk the partial index on pending work, never scan the
@@ -79,9 +79,10 @@ describe('claim SQL plan on 100 000 recipients', () => {
       [user.id, PER_JOB, FINISHED_JOBS, ADHOC_FROM, JOBS],
     );
     await ds.query(
-      `INSERT INTO recipients (message_id, ordinal, phone, priority, status, attempts, sent_at)
+      // Tagged as the app tags one user's SMS: consecutively, in job and recipient order.
+      `INSERT INTO recipients (message_id, ordinal, phone, priority, vtag, status, attempts, sent_at)
        SELECT m.id, o, '+8529' || lpad((m.id * $1 + o)::text, 7, '0'),
-         CASE WHEN m.adhoc THEN 0 ELSE 1 END,
+         CASE WHEN m.adhoc THEN 0 ELSE 1 END, (m.id * $1 + o)::float8,
          CASE WHEN m.job_status = 'completed' THEN 'sent' ELSE 'pending' END,
          CASE WHEN m.job_status = 'completed' THEN 1 ELSE 0 END,
          CASE WHEN m.job_status = 'completed' THEN now() END
