@@ -19,13 +19,12 @@
  *
  * Run: npm run bench:crash   (DATABASE_URL=postgres://... to use a server instead of embedded)
  */
-import pg from 'pg';
-import { startApp, type AppProcess } from './lib/app-process.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
-import { runBench } from './lib/cleanup.js';
-import { FINAL_STATUSES } from './lib/cluster-kit.js';
-import { checkBound } from './lib/rate-check.js';
-import { FakeGateway } from './lib/fake-gateway.js';
+import type pg from 'pg';
+import { runBench } from '../test/support/cleanup.js';
+import { checkBound } from '../test/support/rate-check.js';
+import { deliveries, FINAL_STATUSES, submitBulk, timesText } from './lib/api.js';
+import { Report } from './lib/report.js';
+import { withBench } from './lib/setup.js';
 import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
 
 const N = 300;
@@ -87,18 +86,9 @@ async function main(): Promise<number> {
       `QUEUE_LEASE_MS=${LEASE_MS}, gateway answers after ${GATEWAY_DELAY_MS} ms; ` +
       `SIGKILL after ${KILL_AFTER} gateway requests, then a restart on the same database`,
   );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let first: AppProcess | undefined;
-  let second: AppProcess | undefined;
-  let client: pg.Client | undefined;
-  let secondExit: number | null | undefined;
-  const failures: string[] = [];
-  try {
-    db = await benchDatabase('crash');
-    gw = await FakeGateway.start({
-      defaultAnswer: { status: 200, body: 'OK', delayMs: GATEWAY_DELAY_MS },
-    });
+  const report = new Report('crash');
+  const answer = { status: 200, body: 'OK', delayMs: GATEWAY_DELAY_MS };
+  return withBench('crash', answer, async ({ db, gw, client, start }) => {
     const env = {
       DATABASE_URL: db.url,
       SMS_PROVIDER: 'http',
@@ -109,25 +99,14 @@ async function main(): Promise<number> {
       QUEUE_LEASE_MS: String(LEASE_MS),
       SMS_MAX_ATTEMPTS: '5',
     };
-    first = await startApp(env, { label: 'first' });
+    const first = await start(env, { label: 'first' });
     await first.token();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
 
     // ---- Phase 1: send, then SIGKILL in the middle.
     const numbers = hkNumbers(0, N);
-    const known = new Set(numbers);
-    const submitted = nowMs();
-    const accepted = await first.api('POST', '/api/sms/send-bulk', {
-      recipients: numbers,
-      content: 'smspanel crash bench',
-    });
-    if (accepted.status !== 202) {
-      throw new Error(`send-bulk: HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`);
-    }
-    const job = accepted.body.data as { id: number; total: number };
+    const job = await submitBulk(first, numbers, 'smspanel crash bench');
+    const submitted = job.submittedAt;
     console.log(`job ${job.id} accepted: total ${job.total}`);
-    if (job.total !== N) failures.push(`send-bulk total ${job.total}, expected ${N}`);
 
     // The waiter resolves in the same turn as the KILL_AFTER-th arrival: kill at once.
     await gw.waitForRequests(KILL_AFTER, 60_000);
@@ -162,14 +141,14 @@ async function main(): Promise<number> {
         `statuses ${JSON.stringify(countBy(atKill))}`,
     );
     if (lostAnswers.length) {
-      failures.push(
+      report.fail(
         `received by the gateway but neither sent nor leased after the kill: ${lostAnswers.join(', ')}`,
       );
     }
 
     // ---- Phase 2: restart on the same database and wait for the job to finish.
     const restartAt = nowMs();
-    second = await startApp(env, { label: 'second' });
+    const second = await start(env, { label: 'second' });
     const readyAt = nowMs();
     let detail = await message(client, job.id);
     let lastProgress = nowMs();
@@ -199,12 +178,13 @@ async function main(): Promise<number> {
     const firstNew = secondRun[0]?.at;
     const resentInFlight = secondRun.filter((r) => inFlightSet.has(r.to)).map((r) => r.at);
     const completedAt = detail.completed_at ? detail.completed_at.getTime() : finishedSeenAt;
-    const perNumber = new Map<string, number>();
-    for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-    const missing = numbers.filter((n) => !perNumber.has(n));
-    const duplicated = [...perNumber].filter(([, c]) => c > 1);
+    const {
+      perNumber,
+      missing,
+      repeated: duplicated,
+      strangers,
+    } = deliveries(gw.requests, numbers);
     const extraRequests = gw.requests.length - perNumber.size;
-    const strangers = [...perNumber.keys()].filter((n) => !known.has(n));
     const notInFlight = duplicated.filter(([n]) => !inFlightSet.has(n));
     const more = duplicated.filter(([, c]) => c > 2);
     const final = await recipients(client, job.id);
@@ -225,7 +205,7 @@ async function main(): Promise<number> {
     );
     console.log(
       `duplicates: ${duplicated.length} number(s) sent more than once (${extraRequests} extra request(s))` +
-        (duplicated.length ? `: ${duplicated.map(([n, c]) => `${n}×${c}`).join(', ')}` : '') +
+        (duplicated.length ? `: ${timesText(duplicated)}` : '') +
         `; in flight at the kill: ${inFlight.length} (the app holds at most ${CONCURRENCY} requests in flight; ` +
         `${unansweredAtKill} unanswered by the gateway at the kill)`,
     );
@@ -239,105 +219,76 @@ async function main(): Promise<number> {
         `failed ${detail.failed_count}, cancelled ${detail.cancelled_count}; rows ${JSON.stringify(countBy(final))}`,
     );
 
-    if (missing.length) failures.push(`never reached the gateway: ${missing.join(', ')}`);
-    if (strangers.length) failures.push(`unexpected numbers: ${strangers.join(', ')}`);
+    if (missing.length) report.fail(`never reached the gateway: ${missing.join(', ')}`);
+    if (strangers.length) report.fail(`unexpected numbers: ${strangers.join(', ')}`);
     if (duplicated.length > inFlight.length) {
-      failures.push(
+      report.fail(
         `${duplicated.length} duplicated numbers > ${inFlight.length} requests in flight at the kill`,
       );
     }
     if (notInFlight.length) {
-      failures.push(
-        `re-sent although not in flight at the kill: ${notInFlight.map(([n, c]) => `${n}×${c}`).join(', ')}`,
-      );
+      report.fail(`re-sent although not in flight at the kill: ${timesText(notInFlight)}`);
     }
-    if (more.length)
-      failures.push(`sent more than twice: ${more.map(([n, c]) => `${n}×${c}`).join(', ')}`);
+    if (more.length) report.fail(`sent more than twice: ${timesText(more)}`);
     if (detail.job_status !== 'completed')
-      failures.push(`job ended '${detail.job_status}', expected 'completed'`);
+      report.fail(`job ended '${detail.job_status}', expected 'completed'`);
     if (
       detail.recipient_count !== N ||
       detail.sent_count !== N ||
       detail.failed_count !== 0 ||
       detail.cancelled_count !== 0
     ) {
-      failures.push(
+      report.fail(
         `job counts: recipients ${detail.recipient_count}, sent ${detail.sent_count}, failed ${detail.failed_count}, ` +
           `cancelled ${detail.cancelled_count} (expected ${N} sent of ${N})`,
       );
     }
     if (final.length !== N || notSent.length) {
-      failures.push(
+      report.fail(
         `recipient rows: ${final.length}, not 'sent': ${notSent.map((r) => `${r.phone}=${r.status}`).join(', ')}`,
       );
     }
-    if (stillLeased.length) failures.push(`${stillLeased.length} recipient(s) still leased`);
-    if (firstNew === undefined) failures.push('the restarted app sent nothing');
+    if (stillLeased.length) report.fail(`${stillLeased.length} recipient(s) still leased`);
+    if (firstNew === undefined) report.fail('the restarted app sent nothing');
     // Every request, re-sent ones included, is paid for from the bucket both processes share.
     const bound = checkBound(
       gw.requests.map((r) => r.at),
       RATE,
       BURST,
-      failures,
+      report.failures,
     );
 
-    secondExit = await second.stop();
+    const secondExit = await second.stop();
     if (secondExit !== 0)
-      failures.push(`the second app exited with code ${secondExit} after SIGTERM`);
+      report.fail(`the second app exited with code ${secondExit} after SIGTERM`);
 
-    const summary = {
-      bench: 'crash',
-      database: db.server,
-      n: N,
-      rate: RATE,
-      burst: BURST,
-      concurrency: CONCURRENCY,
-      lease_ms: LEASE_MS,
-      killed_after_requests: seenAtKill,
-      in_flight_at_kill: inFlight.length,
-      unanswered_at_kill: unansweredAtKill,
-      leased_unsent_at_kill: leasedUnsent,
-      committed_before_kill: committedBeforeKill,
-      duplicates: duplicated.length,
-      extra_requests: extraRequests,
-      gateway_requests: gw.requests.length,
-      recovery_ready_ms: recovery.ready_ms,
-      recovery_first_request_ms: recovery.first_request_ms,
-      recovery_in_flight_resent_ms: recovery.in_flight_resent_ms,
-      recovery_completed_ms: recovery.completed_ms,
-      job_status: detail.job_status,
-      sent_count: detail.sent_count,
-      ok: failures.length === 0,
-      failures,
-      figures: [
-        {
-          name: 'numbers sent twice',
-          value: duplicated.length,
-          target: `≤ ${inFlight.length} (in flight at the kill)`,
-          ok: duplicated.length <= inFlight.length,
-        },
-        { name: 'restart to job completed', value: recovery.completed_ms, unit: 'ms' },
-        bound,
-      ],
-    };
-    console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
-    if (failures.length) {
-      first.dumpOutput('a check failed');
-      second.dumpOutput('a check failed');
-    }
-    console.log(JSON.stringify(summary));
-    return failures.length ? 1 : 0;
-  } catch (err) {
-    first?.dumpOutput('the bench failed');
-    second?.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    first?.kill('SIGKILL');
-    if (second && secondExit === undefined) await second.stop();
-    await client?.end().catch(() => undefined);
-    await gw?.stop();
-    await db?.drop();
-  }
+    report.add(
+      {
+        name: 'numbers sent twice',
+        value: duplicated.length,
+        target: `≤ ${inFlight.length} (in flight at the kill)`,
+        ok: duplicated.length <= inFlight.length,
+      },
+      { name: 'restart to job completed', value: recovery.completed_ms, unit: 'ms' },
+      bound,
+    );
+    return report.finish(
+      {
+        database: db.server,
+        killed_after_requests: seenAtKill,
+        in_flight_at_kill: inFlight.length,
+        unanswered_at_kill: unansweredAtKill,
+        leased_unsent_at_kill: leasedUnsent,
+        committed_before_kill: committedBeforeKill,
+        extra_requests: extraRequests,
+        recovery,
+      },
+      () => {
+        first.dumpOutput('a check failed');
+        second.dumpOutput('a check failed');
+      },
+    );
+  });
 }
 
 runBench(main);

@@ -15,11 +15,20 @@
  *
  * Run: npm run bench:eta   (DATABASE_URL=postgres://... to use a server instead of embedded)
  */
-import type { AppProcess } from './lib/app-process.js';
-import { runBench } from './lib/cleanup.js';
-import { FINAL_STATUSES, jobDetail, type JobDetail } from './lib/cluster-kit.js';
-import { checkBound } from './lib/rate-check.js';
-import { withSingleApp } from './lib/single-app.js';
+import type { AppProcess } from '../test/support/app-process.js';
+import { runBench } from '../test/support/cleanup.js';
+import { checkBound } from '../test/support/rate-check.js';
+import {
+  deliveries,
+  FINAL_STATUSES,
+  jobDetail,
+  type JobDetail,
+  submitBulk,
+  type Submitted,
+  timesText,
+} from './lib/api.js';
+import { Report } from './lib/report.js';
+import { withSingleApp } from './lib/setup.js';
 import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
 
 const RATE = 5;
@@ -32,20 +41,10 @@ const POLL_EVERY_MS = 2_000;
 /** Ideal: (50 - 5) / 5 = 9 s; generous room before giving up. */
 const SEND_TIMEOUT_MS = (((N_A + N_B - BURST) / RATE) * 2 + 20) * 1000;
 
-interface Accepted {
-  id: number;
-  total: number;
-  queue_position: number | null;
-  estimated_complete_at: string | null;
-}
-
 interface Submission {
   name: string;
   numbers: string[];
-  /** Just before the POST was sent. */
-  submittedAt: number;
-  acceptedAt: number;
-  job: Accepted;
+  job: Submitted;
   estimate: number;
 }
 
@@ -59,23 +58,9 @@ interface Poll {
 }
 
 async function submit(app: AppProcess, name: string, numbers: string[]): Promise<Submission> {
-  const body = JSON.stringify({ recipients: numbers, content: `smspanel eta bench, job ${name}` });
-  const submittedAt = nowMs();
-  const res = await app.api<{ data: Accepted }>('POST', '/api/sms/send-bulk', body);
-  const acceptedAt = nowMs();
-  if (res.status !== 202) {
-    throw new Error(`send-bulk ${name}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-  }
-  const job = res.body.data;
+  const job = await submitBulk(app, numbers, `smspanel eta bench, job ${name}`);
   if (!job.estimated_complete_at) throw new Error(`job ${name}: no estimated_complete_at`);
-  return {
-    name,
-    numbers,
-    submittedAt,
-    acceptedAt,
-    job,
-    estimate: Date.parse(job.estimated_complete_at),
-  };
+  return { name, numbers, job, estimate: Date.parse(job.estimated_complete_at) };
 }
 
 const secs = (ms: number) => `${round(ms / 1000, 3)} s`;
@@ -104,11 +89,11 @@ async function main(): Promise<number> {
 
       const a = await submit(app, 'A', hkNumbers(0, N_A));
       const b = await submit(app, 'B', hkNumbers(1_000, N_B));
-      const t0 = a.submittedAt;
+      const t0 = a.job.submittedAt;
       for (const s of [a, b]) {
         console.log(
-          `job ${s.name} (id ${s.job.id}, ${s.job.total} SMS) accepted in ${round(s.acceptedAt - s.submittedAt, 1)} ms ` +
-            `at t=${secs(s.submittedAt - t0)}: queue_position ${s.job.queue_position}, ` +
+          `job ${s.name} (id ${s.job.id}, ${s.job.total} SMS) accepted in ${round(s.job.ms, 1)} ms ` +
+            `at t=${secs(s.job.submittedAt - t0)}: queue_position ${s.job.queue_position}, ` +
             `estimated_complete_at ${s.job.estimated_complete_at} (t=${secs(s.estimate - t0)})`,
         );
       }
@@ -164,13 +149,13 @@ async function main(): Promise<number> {
       // Nothing more may arrive (no duplicates, no stray retries).
       await sleep(1_000);
 
-      const failures: string[] = [];
+      const report = new Report('eta');
       const results = jobs.map((s) => {
         const mine = new Set(s.numbers);
         const arrivals = gw!.requests.filter((r) => mine.has(r.to)).map((r) => r.at);
         const lastAt = Math.max(...arrivals);
         const firstAt = Math.min(...arrivals);
-        const actualMs = lastAt - s.submittedAt;
+        const actualMs = lastAt - s.job.submittedAt;
         const errorMs = s.estimate - lastAt;
         const toleranceMs = Math.max(TOLERANCE_RATIO * actualMs, TOLERANCE_MIN_MS);
         return { s, arrivals, firstAt, lastAt, actualMs, errorMs, toleranceMs };
@@ -205,25 +190,20 @@ async function main(): Promise<number> {
 
       const [ra, rb] = results;
       if (!(Math.abs(rb.errorMs) <= rb.toleranceMs)) {
-        failures.push(
+        report.fail(
           `B's estimate at submission is off by ${signed(rb.errorMs)}, beyond ±${secs(rb.toleranceMs)}`,
         );
       }
       // A clean run: every SMS reached the gateway exactly once, both jobs completed.
-      const perNumber = new Map<string, number>();
-      for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-      const expected = [...a.numbers, ...b.numbers];
-      const missing = expected.filter((n) => !perNumber.has(n));
-      const repeated = [...perNumber].filter(([, c]) => c > 1);
+      const { missing, repeated } = deliveries(gw.requests, [...a.numbers, ...b.numbers]);
       if (gw.requests.length !== total)
-        failures.push(`gateway got ${gw.requests.length} requests, expected ${total}`);
-      if (missing.length) failures.push(`never sent: ${missing.join(', ')}`);
-      if (repeated.length)
-        failures.push(`sent more than once: ${repeated.map(([n, c]) => `${n}×${c}`).join(', ')}`);
+        report.fail(`gateway got ${gw.requests.length} requests, expected ${total}`);
+      if (missing.length) report.fail(`never sent: ${missing.join(', ')}`);
+      if (repeated.length) report.fail(`sent more than once: ${timesText(repeated)}`);
       for (const s of jobs) {
         const d = await jobDetail(app, s.job.id);
         if (d.job_status !== 'completed' || d.success_count !== s.numbers.length)
-          failures.push(`job ${s.name} ended ${d.job_status} with ${d.success_count} sent`);
+          report.fail(`job ${s.name} ended ${d.job_status} with ${d.success_count} sent`);
       }
       if (a.job.queue_position !== 1 || b.job.queue_position !== 2)
         console.log(
@@ -235,18 +215,16 @@ async function main(): Promise<number> {
         gw.requests.map((r) => r.at),
         RATE,
         BURST,
-        failures,
+        report.failures,
       );
 
       const appExit = await stopApp();
 
-      console.log(failures.length ? `\nFAILED:\n- ${failures.join('\n- ')}` : '\nPASS');
-      if (failures.length) app.dumpOutput('a check failed');
       const jobSummary = (r: (typeof results)[number]) => ({
         id: r.s.job.id,
         sms: r.s.numbers.length,
         queue_position: r.s.job.queue_position,
-        estimate_s: round((r.s.estimate - r.s.submittedAt) / 1000, 3),
+        estimate_s: round((r.s.estimate - r.s.job.submittedAt) / 1000, 3),
         actual_s: round(r.actualMs / 1000, 3),
         error_s: round(r.errorMs / 1000, 3),
         error_pct: round((r.errorMs / r.actualMs) * 100, 1),
@@ -255,36 +233,27 @@ async function main(): Promise<number> {
         worst_poll_error_s:
           worstPoll(r.s.name) === null ? null : round(worstPoll(r.s.name)! / 1000, 3),
       });
-      console.log(
-        JSON.stringify({
-          bench: 'eta',
+      report.add(
+        { name: 'job A ETA error at submission', value: round(ra.errorMs / 1000, 3), unit: 's' },
+        {
+          name: 'job B ETA error at submission',
+          value: round(rb.errorMs / 1000, 3),
+          unit: 's',
+          target: `within ±${round(rb.toleranceMs / 1000, 3)}`,
+          ok: Math.abs(rb.errorMs) <= rb.toleranceMs,
+        },
+        bound,
+      );
+      return report.finish(
+        {
           database: db.server,
-          rate: RATE,
-          burst: BURST,
           clock_skew_ms: round(clockSkewMs, 1),
           a: jobSummary(ra),
           b: jobSummary(rb),
           app_exit_code: appExit,
-          ok: failures.length === 0,
-          failures,
-          figures: [
-            {
-              name: 'job A ETA error at submission',
-              value: round(ra.errorMs / 1000, 3),
-              unit: 's',
-            },
-            {
-              name: 'job B ETA error at submission',
-              value: round(rb.errorMs / 1000, 3),
-              unit: 's',
-              target: `|error| ≤ ${round(rb.toleranceMs / 1000, 3)}`,
-              ok: Math.abs(rb.errorMs) <= rb.toleranceMs,
-            },
-            bound,
-          ],
-        }),
+        },
+        () => app.dumpOutput('a check failed'),
       );
-      return failures.length ? 1 : 0;
     },
   );
 }

@@ -8,10 +8,15 @@
  *   >= 90 % of 2000/s;
  * - in every window [a_i, a_j] of arrivals: count <= 200 + 2000 × t (5 ms slack);
  * - every number reached the gateway exactly once and every job ended `completed`.
+ * It runs twice, each on a fresh database and cluster (FAIRNESS.md's table): the backlog of
+ * one user (the bench admin's six bulks) and of 100 users backlogged together (users made
+ * through the admin API, each submitting one bulk of N / 100 with its own token while the
+ * queue is paused: real enqueues, fair tags interleaving the users as the app writes them).
+ * Figures and failures start with "1 user:" and "100 users:".
  * Prints per-second arrival counts, the worst window, the workers' SQL statements by kind
  * and per SMS (qcount-preload), database transactions per SMS (pg_stat_database), the CPU
  * used by each process and the machine's idle share, and a final JSON line. Exit code 1
- * when a check fails. About 60 s.
+ * when a check fails. About 60 s a run.
  *
  * Tuning (environment of the bench, passed on to the workers):
  *   HIGHRATE_CONCURRENCY   QUEUE_CONCURRENCY of each worker (default 128)
@@ -21,31 +26,33 @@
  *   HIGHRATE_POOL          DATABASE_POOL_SIZE (default: the app's own, 10)
  *   HIGHRATE_WORKERS       worker processes (default 3)
  *   HIGHRATE_N             backlog size, a multiple of 10 000 (default 60 000)
+ *   HIGHRATE_USERS         a list: one run (a fresh cluster) per value (default 1,100)
  *   HIGHRATE_EXPLAIN=1     half-way through, EXPLAIN (ANALYZE) one claim (rolled back)
- * Diagnostics that change the conditions (to measure what a change in src/ would buy; the
+ * A diagnostic that changes the conditions (to measure what a change in src/ would buy; the
  * run is then not a measurement of the app as it is, and says so):
  *   HIGHRATE_ANALYZE=1     ANALYZE recipients after the backlog is queued
- *   HIGHRATE_HTTP_FETCH=1  workers get global fetch on node:http (lib/http-fetch-preload.ts)
  *
  * Run: npm run bench:highrate   (DATABASE_URL=postgres://... to use a server instead of embedded)
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
 import { claimSql } from '../src/queue/queue.repository.js';
-import { runBench } from './lib/cleanup.js';
+import { runBench } from '../test/support/cleanup.js';
+import {
+  createUsers,
+  deliveries,
+  queueStatus,
+  setPaused,
+  submitBulk,
+  waitForJob,
+} from './lib/api.js';
 import {
   compactCounts,
   diffQueryCounts,
-  type Figure,
-  figureRecorder,
-  FINAL_STATUSES,
-  HTTP_FETCH_PRELOAD,
-  jobDetail,
   lowerBound,
   parseQueryCounts,
   perSecondCounts,
   queryCountsAt,
-  queueStatus,
   withCluster,
 } from './lib/cluster-kit.js';
 import {
@@ -55,8 +62,9 @@ import {
   treeCpuDeltaMs,
   treeCpuMs,
 } from './lib/proc-cpu.js';
-import { worstWindow } from './lib/rate-check.js';
-import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
+import { worstWindow } from '../test/support/rate-check.js';
+import { Report } from './lib/report.js';
+import { hkNumbers, median, nowMs, round, sleep } from './lib/util.js';
 
 const envInt = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -73,9 +81,9 @@ const JITTER_MS = process.env.HIGHRATE_JITTER_MS;
 const POOL = process.env.HIGHRATE_POOL;
 const EXPLAIN = process.env.HIGHRATE_EXPLAIN === '1';
 const ANALYZE = process.env.HIGHRATE_ANALYZE === '1';
-const HTTP_FETCH = process.env.HIGHRATE_HTTP_FETCH === '1';
 const WORKERS = envInt('HIGHRATE_WORKERS', 3);
 const JOB_SIZE = 10_000;
+const USER_COUNTS = (process.env.HIGHRATE_USERS ?? '1,100').split(',').map((s) => Number(s.trim()));
 const N = envInt('HIGHRATE_N', 60_000);
 const SLACK_MS = 5;
 const MIN_RATIO = 0.9;
@@ -88,21 +96,30 @@ const PROGRESS_EVERY_MS = 2_000;
  */
 const DRAIN_TIMEOUT_MS = ((N - BURST) / RATE) * 3_000 + 10_000;
 
-interface DbStats {
-  xact_commit: number;
-  xact_rollback: number;
-  tup_updated: number;
+/** One row of a statistics view, its counters as numbers. */
+async function statsRow<K extends string>(
+  client: pg.Client,
+  sql: string,
+): Promise<Record<K, number>> {
+  const row = (await client.query<Record<K, string>>(sql)).rows[0];
+  return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, Number(v)])) as Record<
+    K,
+    number
+  >;
 }
 
-async function dbStats(client: pg.Client): Promise<DbStats> {
-  const res = await client.query<Record<keyof DbStats, string>>(
+const dbStats = (client: pg.Client) =>
+  statsRow<'xact_commit' | 'xact_rollback' | 'tup_updated'>(
+    client,
     `SELECT xact_commit, xact_rollback, tup_updated FROM pg_stat_database WHERE datname = current_database()`,
   );
-  const r = res.rows[0];
-  return Object.fromEntries(
-    Object.entries(r).map(([k, v]) => [k, Number(v)]),
-  ) as unknown as DbStats;
-}
+
+const recipientsStats = (client: pg.Client) =>
+  statsRow<'n_tup_upd' | 'n_tup_hot_upd' | 'n_dead_tup' | 'autovacuum_count' | 'autoanalyze_count'>(
+    client,
+    `SELECT n_tup_upd, n_tup_hot_upd, n_dead_tup, autovacuum_count, autoanalyze_count
+     FROM pg_stat_user_tables WHERE relname = 'recipients'`,
+  );
 
 /**
  * The app's own claim statement (the size this bench's workers use), EXPLAINed with ANALYZE
@@ -129,41 +146,42 @@ async function explainClaim(client: pg.Client): Promise<void> {
   }
 }
 
-interface TableStats {
-  n_tup_upd: number;
-  n_tup_hot_upd: number;
-  n_dead_tup: number;
-  autovacuum_count: number;
-  autoanalyze_count: number;
-}
-
-async function recipientsStats(client: pg.Client): Promise<TableStats> {
-  const res = await client.query<Record<keyof TableStats, string>>(
-    `SELECT n_tup_upd, n_tup_hot_upd, n_dead_tup, autovacuum_count, autoanalyze_count
-     FROM pg_stat_user_tables WHERE relname = 'recipients'`,
-  );
-  const r = res.rows[0];
-  return Object.fromEntries(
-    Object.entries(r).map(([k, v]) => [k, Number(v)]),
-  ) as unknown as TableStats;
-}
-
 async function main(): Promise<number> {
   if (N % JOB_SIZE !== 0 || N === 0)
     throw new Error(`HIGHRATE_N must be a multiple of ${JOB_SIZE}`);
+  for (const u of USER_COUNTS)
+    if (!Number.isInteger(u) || u < 1 || N % u !== 0)
+      throw new Error(`HIGHRATE_USERS: ${u} users cannot share ${N} SMS equally`);
   console.log(
     `high-rate: ${N} SMS (${N / JOB_SIZE} bulk jobs of ${JOB_SIZE}) through 1 API + ${WORKERS} workers at ${RATE}/s, ` +
       `burst ${BURST}, QUEUE_CONCURRENCY=${CONCURRENCY}, RATE_LIMIT_JITTER_MS=${JITTER_MS ?? '(app default)'}, ` +
       `DATABASE_POOL_SIZE=${POOL ?? '(app default)'}` +
-      (ANALYZE || HTTP_FETCH
-        ? `; DIAGNOSTIC RUN:${ANALYZE ? ' ANALYZE after enqueue' : ''}${HTTP_FETCH ? ' fetch on node:http' : ''}`
-        : '') +
+      (ANALYZE ? '; DIAGNOSTIC RUN: ANALYZE after enqueue' : '') +
       `; targets: steady rate >= ${MIN_RATIO * 100} % of ${RATE}/s, ` +
       `count <= ${BURST} + ${RATE} × t in every window (${SLACK_MS} ms slack)`,
   );
-  const failures: string[] = [];
-  const figures: Figure[] = [];
-  const figure = figureRecorder(figures, failures);
+  const report = new Report('high-rate');
+  const details: Record<string, unknown> = {};
+  for (const users of USER_COUNTS) {
+    const label = `${users} user${users === 1 ? '' : 's'}`;
+    console.log(`\n=== ${label}`);
+    details[label] = await runCluster(report, users, `${label}: `);
+  }
+  return report.finish(details);
+}
+
+/**
+ * One drain on a fresh cluster with the backlog of `users` users; figures and failures go
+ * into `report`, their names starting with `prefix`. Returns the run's details.
+ */
+async function runCluster(
+  report: Report,
+  users: number,
+  prefix: string,
+): Promise<Record<string, unknown>> {
+  const figure = (name: string, ...rest: [number | null, string, string | null, boolean | null]) =>
+    report.check(`${prefix}${name}`, ...rest);
+  const fail = (line: string) => report.fail(`${prefix}${line}`);
   return withCluster(
     'highrate',
     (db, gw) => ({
@@ -177,33 +195,35 @@ async function main(): Promise<number> {
       ...(POOL !== undefined ? { DATABASE_POOL_SIZE: POOL } : {}),
     }),
     WORKERS,
-    { countQueries: true, workerImports: HTTP_FETCH ? [HTTP_FETCH_PRELOAD] : [] },
-    async ({ db, gw: gateway, cluster, client: pgc }) => {
-      const { api, workers } = cluster;
-      await api.token();
+    { countQueries: true },
+    async ({ db, gw: gateway, api, workers, stopAll, client: pgc }) => {
       const pmPid = await postmasterPid(db.url);
 
-      // The backlog goes in while the queue is paused, so the drain starts with all of it.
-      const paused = await api.api('POST', '/api/admin/queue/pause');
-      if (paused.status !== 200) throw new Error(`pause: HTTP ${paused.status}`);
-      const jobs: number[] = [];
+      // The backlog goes in while the queue is paused, so the drain starts with all of it:
+      // the admin's bulks, or one bulk of each user with its own token.
+      await setPaused(api, true);
+      const senders =
+        users === 1
+          ? [undefined]
+          : (await createUsers(api, 'highrate_user', users)).map((u) => u.token);
+      const jobSize = users === 1 ? JOB_SIZE : N / users;
+      const jobs: { id: number; token?: string }[] = [];
       const ingestMs: number[] = [];
-      for (let k = 0; k < N / JOB_SIZE; k++) {
-        const body = JSON.stringify({
-          recipients: hkNumbers(k * JOB_SIZE, JOB_SIZE),
-          content: `smspanel high-rate bench, job ${k + 1}`,
-        });
-        const t0 = nowMs();
-        const res = await api.api('POST', '/api/sms/send-bulk', body);
-        ingestMs.push(nowMs() - t0);
-        if (res.status !== 202)
-          throw new Error(`send-bulk ${k + 1}: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-        const data = (res.body as { data: { id: number; total: number } }).data;
-        if (data.total !== JOB_SIZE) throw new Error(`send-bulk ${k + 1}: total ${data.total}`);
-        jobs.push(data.id);
+      for (let k = 0; k < N / jobSize; k++) {
+        const token = senders[k % senders.length];
+        const job = await submitBulk(
+          api,
+          hkNumbers(k * jobSize, jobSize),
+          `smspanel high-rate bench, job ${k + 1}`,
+          token,
+        );
+        ingestMs.push(job.ms);
+        jobs.push({ id: job.id, token });
       }
       console.log(
-        `backlog of ${N} queued (paused) in ${ingestMs.length} requests: ${ingestMs.map((ms) => round(ms, 0)).join(', ')} ms`,
+        `backlog of ${N} queued (paused) in ${ingestMs.length} requests of ${jobSize}` +
+          (users === 1 ? '' : ` (${users} users)`) +
+          `: ${ingestMs.length > 10 ? `median ${round(median(ingestMs), 0)}, max ${round(Math.max(...ingestMs), 0)}` : ingestMs.map((ms) => round(ms, 0)).join(', ')} ms`,
       );
       if (gateway.requests.length !== 0)
         throw new Error(`${gateway.requests.length} requests reached the gateway while paused`);
@@ -231,8 +251,7 @@ async function main(): Promise<number> {
         benchLoop.reset();
       }, 1000);
       const resumedAt = nowMs();
-      const resumed = await api.api('POST', '/api/admin/queue/resume');
-      if (resumed.status !== 200) throw new Error(`resume: HTTP ${resumed.status}`);
+      await setPaused(api, false);
       const countsAtResume = workers.map((w) => queryCountsAt(w.output(), resumedAt));
 
       let lastProgress = nowMs();
@@ -242,7 +261,7 @@ async function main(): Promise<number> {
       while (gateway.requests.length < N) {
         if (nowMs() - resumedAt > DRAIN_TIMEOUT_MS) {
           timedOut = true;
-          failures.push(
+          fail(
             `backlog not drained: only ${gateway.requests.length}/${N} requests after ${round(DRAIN_TIMEOUT_MS / 1000, 0)} s ` +
               `(the figures below cover what arrived)`,
           );
@@ -276,15 +295,8 @@ async function main(): Promise<number> {
 
       // Jobs must end completed; then nothing more may arrive, and the statistics settle.
       const details = [];
-      for (const id of timedOut ? [] : jobs) {
-        let d = await jobDetail(api, id);
-        const t0 = nowMs();
-        while (!FINAL_STATUSES.includes(d.job_status) && nowMs() - t0 < 30_000) {
-          await sleep(200);
-          d = await jobDetail(api, id);
-        }
-        details.push(d);
-      }
+      for (const j of timedOut ? [] : jobs)
+        details.push(await waitForJob(api, j.id, 30_000, 200, j.token));
       await sleep(1_500);
       const statsAfter = await dbStats(pgc);
       const tableAfter = await recipientsStats(pgc);
@@ -298,9 +310,8 @@ async function main(): Promise<number> {
       const overallRate = (arrivals.length - BURST) / ((last - first) / 1000);
       const worst = worstWindow(arrivals, RATE, BURST, SLACK_MS);
       const perSecond = perSecondCounts(arrivals, first);
-      const perNumber = new Map<string, number>();
-      for (const r of gateway.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-      const duplicated = [...perNumber.values()].filter((c) => c > 1).length;
+      const { perNumber, repeated } = deliveries(gateway.requests, []);
+      const duplicated = repeated.length;
       const distinct = perNumber.size;
 
       console.log(
@@ -463,47 +474,37 @@ async function main(): Promise<number> {
       figure('rows per claim', claimed / Math.max(1, totals.claim?.n ?? 0), 'rows', null, null);
       figure('machine busy (CPU)', machineBusy, '%', null, null);
       if (!timedOut && (distinct !== N || sent !== N))
-        failures.push(
-          `gateway got ${sent} requests for ${distinct} numbers, expected ${N} once each`,
-        );
-      if (duplicated) failures.push(`${duplicated} numbers sent more than once`);
+        fail(`gateway got ${sent} requests for ${distinct} numbers, expected ${N} once each`);
+      if (duplicated) fail(`${duplicated} numbers sent more than once`);
       const notDone = details.filter(
-        (d) => d.job_status !== 'completed' || d.success_count !== JOB_SIZE,
+        (d) => d.job_status !== 'completed' || d.success_count !== jobSize,
       );
       if (notDone.length)
-        failures.push(
+        fail(
           `jobs not completed: ${notDone.map((d) => `${d.id} ${d.job_status} ${d.success_count}`).join(', ')}`,
         );
 
-      const codes = await cluster.stop();
+      const codes = await stopAll();
       if (codes.some((c) => c !== 0))
         console.warn(`warning: exit codes after SIGTERM: ${codes.join(', ')}`);
 
-      const ok = failures.length === 0;
-      console.log(ok ? '\nPASS' : `\nFAILED:\n- ${failures.join('\n- ')}`);
-      console.log(
-        JSON.stringify({
-          bench: 'high-rate',
-          ok,
-          failures,
-          figures,
-          database: db.server,
-          n: N,
-          rate: RATE,
-          burst: BURST,
-          workers: WORKERS,
-          concurrency: CONCURRENCY,
-          jitter_ms: JITTER_MS === undefined ? null : Number(JITTER_MS),
-          pool: POOL === undefined ? null : Number(POOL),
-          diagnostic: { analyze: ANALYZE, http_fetch: HTTP_FETCH },
-          per_second: perSecond,
-          worst_window: { count: w.count, span_ms: round(w.spanMs, 2), bound: round(w.bound, 2) },
-          statements: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.n])),
-          ingest_ms: ingestMs.map((ms) => round(ms, 0)),
-          empty_claims: emptyClaims,
-        }),
-      );
-      return ok ? 0 : 1;
+      return {
+        database: db.server,
+        users,
+        n: N,
+        rate: RATE,
+        burst: BURST,
+        workers: WORKERS,
+        concurrency: CONCURRENCY,
+        jitter_ms: JITTER_MS === undefined ? null : Number(JITTER_MS),
+        pool: POOL === undefined ? null : Number(POOL),
+        diagnostic: { analyze: ANALYZE },
+        per_second: perSecond,
+        worst_window: { count: w.count, span_ms: round(w.spanMs, 2), bound: round(w.bound, 2) },
+        statements: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.n])),
+        ingest_ms: ingestMs.map((ms) => round(ms, 0)),
+        empty_claims: emptyClaims,
+      };
     },
   );
 }

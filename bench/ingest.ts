@@ -8,7 +8,8 @@
  *
  * Runs: 1 warm-up of 1 000 and one of 10 000, then RUNS_10K × 10 000 (median), then
  * RUNS_100K × (100 000 over HTTP, 100 000 raw) interleaved (medians).
- * Targets: 10 000 answered in < 300 ms (median); 100 000 over HTTP at ≥ 50 % of the raw rate.
+ * Targets: 10 000 answered in < 300 ms (median); 100 000 over HTTP at ≥ 50 % of the raw rate;
+ * every recipient of every 202 stored (the 202 promises they are committed).
  *
  * Then (BENCH_PROFILE=0 skips it) a second app on the same database with `--cpu-prof` takes
  * 2 × 10 000 and 1 × 100 000 more; the profile of those requests is summarised (self time by
@@ -20,10 +21,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { startApp, type AppProcess } from './lib/app-process.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
-import { runBench } from './lib/cleanup.js';
+import type pg from 'pg';
+import type { AppProcess, StartAppOptions } from '../test/support/app-process.js';
+import { runBench } from '../test/support/cleanup.js';
+import { submitBulk } from './lib/api.js';
 import {
   latestProfile,
   monotonicUs,
@@ -31,7 +32,8 @@ import {
   summarizeProfile,
   type ProfileSummary,
 } from './lib/cpu-profile.js';
-import { FakeGateway } from './lib/fake-gateway.js';
+import { Report } from './lib/report.js';
+import { withBench } from './lib/setup.js';
 import { hkNumbers, median, nowMs, round } from './lib/util.js';
 
 const RUNS_10K = Number(process.env.BENCH_INGEST_RUNS_10K ?? 7);
@@ -48,25 +50,8 @@ function freshNumbers(n: number): string[] {
   return phones;
 }
 
-async function postBulk(app: AppProcess, size: number, what: string) {
-  const body = JSON.stringify({
-    recipients: freshNumbers(size),
-    content: `smspanel ingest bench: ${what}`,
-  });
-  const started = nowMs();
-  const res = await app.api('POST', '/api/sms/send-bulk', body);
-  const ms = nowMs() - started;
-  if (res.status !== 202) {
-    throw new Error(
-      `${what}: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 500)} after ${round(ms, 1)} ms`,
-    );
-  }
-  const data = (res.body as { data: { total: number; duplicates_removed: number } }).data;
-  if (data.total !== size || data.duplicates_removed !== 0) {
-    throw new Error(`${what}: total ${data.total}, duplicates_removed ${data.duplicates_removed}`);
-  }
-  return { ms, kb: Math.round(body.length / 1024) };
-}
+const postBulk = (app: AppProcess, size: number, what: string) =>
+  submitBulk(app, freshNumbers(size), `smspanel ingest bench: ${what}`);
 
 /** The same rows as the app writes, straight into the database: the ceiling for the app. */
 async function rawInsert(client: pg.Client, userId: number, size: number): Promise<number> {
@@ -92,14 +77,17 @@ async function rawInsert(client: pg.Client, userId: number, size: number): Promi
   return nowMs() - started;
 }
 
-async function profilePass(db: BenchDatabase, gwUrl: string): Promise<ProfileSummary | null> {
+async function profilePass(
+  start: (env: Record<string, string>, opts: StartAppOptions) => Promise<AppProcess>,
+  env: Record<string, string>,
+): Promise<ProfileSummary | null> {
   const dir = mkdtempSync(join(tmpdir(), 'smspanel-bench-prof-'));
   let app: AppProcess | undefined;
   try {
-    app = await startApp(
-      { DATABASE_URL: db.url, QUEUE_ROLE: 'api', SMS_PROVIDER: 'http', SMS_BASE_URL: gwUrl },
-      { label: 'app (cpu-prof)', nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
-    );
+    app = await start(env, {
+      label: 'app (cpu-prof)',
+      nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`],
+    });
     await app.token();
     await postBulk(app, 1_000, 'profile warm-up');
     const fromUs = monotonicUs();
@@ -130,20 +118,15 @@ async function main(): Promise<number> {
       `${TARGET_10K_MS} ms) and ${RUNS_100K} × 100 000 against a raw unnest insert of the same rows ` +
       `(target ≥ ${TARGET_RATIO * 100} % of its rate)`,
   );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let app: AppProcess | undefined;
-  let client: pg.Client | undefined;
-  try {
-    db = await benchDatabase('ingest');
-    gw = await FakeGateway.start();
-    app = await startApp(
-      { DATABASE_URL: db.url, QUEUE_ROLE: 'api', SMS_PROVIDER: 'http', SMS_BASE_URL: gw.url },
-      { label: 'app' },
-    );
+  return withBench('ingest', undefined, async ({ db, gw, client, start }) => {
+    const env = {
+      DATABASE_URL: db.url,
+      QUEUE_ROLE: 'api',
+      SMS_PROVIDER: 'http',
+      SMS_BASE_URL: gw.url,
+    };
+    const app = await start(env, { label: 'app' });
     await app.token();
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
     const userId = (
       await client.query<{ id: number }>(`SELECT id FROM users WHERE username = 'SMSadmin'`)
     ).rows[0].id;
@@ -192,7 +175,7 @@ async function main(): Promise<number> {
     let profile: ProfileSummary | null = null;
     if (PROFILE) {
       const before = nextNumber;
-      profile = await profilePass(db, gw.url);
+      profile = await profilePass(start, env);
       const after = Number(
         (await client.query<{ n: string }>('SELECT count(*) AS n FROM recipients')).rows[0].n,
       );
@@ -203,22 +186,20 @@ async function main(): Promise<number> {
       }
     }
 
-    const failures: string[] = [];
+    const report = new Report('ingest');
     const ok10k = med10k < TARGET_10K_MS;
     const okRatio = ratio >= TARGET_RATIO;
-    if (!ok10k)
-      failures.push(`10 000: median ${round(med10k, 1)} ms, target < ${TARGET_10K_MS} ms`);
+    if (!ok10k) report.fail(`10 000: median ${round(med10k, 1)} ms, target < ${TARGET_10K_MS} ms`);
     if (!okRatio) {
-      failures.push(
+      report.fail(
         `100 000: ${Math.round(httpRate)}/s is ${round(ratio * 100, 1)} % of the raw ` +
           `${Math.round(rawRate)}/s, target ≥ ${TARGET_RATIO * 100} %`,
       );
     }
-    if (stored !== expected) failures.push(`${stored} recipients stored, expected ${expected}`);
-    if (gw.requests.length) failures.push(`QUEUE_ROLE=api sent ${gw.requests.length} SMS`);
+    if (stored !== expected) report.fail(`${stored} recipients stored, expected ${expected}`);
+    if (gw.requests.length) report.fail(`QUEUE_ROLE=api sent ${gw.requests.length} SMS`);
 
     const appExit = await app.stop();
-    app = undefined;
     console.log(
       `\n10 000: median ${round(med10k, 1)} ms (min ${round(Math.min(...times10k), 1)}, max ` +
         `${round(Math.max(...times10k), 1)}), target < ${TARGET_10K_MS} ms; raw insert of 10 000: ` +
@@ -226,47 +207,35 @@ async function main(): Promise<number> {
         `100 000: HTTP ${Math.round(httpRate)} recipients/s vs raw insert ${Math.round(rawRate)} rows/s ` +
         `= ${round(ratio * 100, 1)} % (target ≥ ${TARGET_RATIO * 100} %); ${stored}/${expected} stored`,
     );
-    console.log(failures.length ? `FAILED:\n- ${failures.join('\n- ')}` : 'PASS');
     const top = (xs: { name: string; pct: number }[] | undefined, n: number) =>
       (xs ?? []).slice(0, n).map((x) => `${x.name} ${x.pct} %`);
-    console.log(
-      JSON.stringify({
-        bench: 'ingest',
+    report.add(
+      {
+        name: '10 000 recipients, median',
+        value: round(med10k, 1),
+        unit: 'ms',
+        target: `< ${TARGET_10K_MS}`,
+        ok: ok10k,
+      },
+      { name: 'raw unnest insert of 10 000, median', value: round(median(raw10k), 1), unit: 'ms' },
+      {
+        name: '10 000 recipients, rate',
+        value: Math.round(10_000 / (med10k / 1000)),
+        unit: 'rcpt/s',
+      },
+      { name: '100 000 recipients over HTTP', value: Math.round(httpRate), unit: 'rcpt/s' },
+      { name: 'raw unnest insert of 100 000', value: Math.round(rawRate), unit: 'rows/s' },
+      {
+        name: 'HTTP / raw insert',
+        value: round(ratio * 100, 1),
+        unit: '%',
+        target: `≥ ${TARGET_RATIO * 100}`,
+        ok: okRatio,
+      },
+    );
+    return report.finish(
+      {
         database: db.server,
-        ok: failures.length === 0,
-        failures,
-        figures: [
-          {
-            name: '10 000 recipients, median',
-            value: round(med10k, 1),
-            unit: 'ms',
-            target: `< ${TARGET_10K_MS}`,
-            ok: ok10k,
-          },
-          {
-            name: 'raw unnest insert of 10 000, median',
-            value: round(median(raw10k), 1),
-            unit: 'ms',
-          },
-          {
-            name: '10 000 recipients, rate',
-            value: Math.round(10_000 / (med10k / 1000)),
-            unit: 'rcpt/s',
-          },
-          {
-            name: '100 000 recipients over HTTP',
-            value: Math.round(httpRate),
-            unit: 'rcpt/s',
-          },
-          { name: 'raw unnest insert of 100 000', value: Math.round(rawRate), unit: 'rows/s' },
-          {
-            name: 'HTTP / raw insert',
-            value: round(ratio * 100, 1),
-            unit: '%',
-            target: `≥ ${TARGET_RATIO * 100}`,
-            ok: okRatio,
-          },
-        ],
         runs_10k_ms: times10k.map((t) => round(t, 1)),
         runs_10k_raw_ms: raw10k.map((t) => round(t, 1)),
         runs_100k_http_ms: http100k.map((t) => round(t, 1)),
@@ -280,18 +249,10 @@ async function main(): Promise<number> {
           top_functions: top(profile.topFunctions, 8),
           app_inclusive: top(profile.appInclusive, 8),
         },
-      }),
+      },
+      () => app.dumpOutput('a check failed'),
     );
-    return failures.length ? 1 : 0;
-  } catch (err) {
-    app?.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    await client?.end();
-    if (app) await app.stop();
-    await gw?.stop();
-    await db?.drop();
-  }
+  });
 }
 
 runBench(main);

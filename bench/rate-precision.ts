@@ -12,13 +12,14 @@
  *
  * Run: npm run bench:rate   (DATABASE_URL=postgres://... to use a server instead of embedded)
  * BENCH_TRACE=1 also loads bench/lib/trace-preload.ts into the app and prints, per request,
- * when its token was taken, when it was claimed, when fetch was called and when it arrived.
+ * when its token was taken, when it was claimed and when it arrived.
  */
 import { fileURLToPath } from 'node:url';
-import { runBench } from './lib/cleanup.js';
-import { FINAL_STATUSES, jobDetail } from './lib/cluster-kit.js';
-import { verdict, withSingleApp } from './lib/single-app.js';
-import { achievedRate, worstWindow } from './lib/rate-check.js';
+import { runBench } from '../test/support/cleanup.js';
+import { deliveries, jobDetail, submitBulk, timesText, waitForJob } from './lib/api.js';
+import { Report } from './lib/report.js';
+import { withSingleApp } from './lib/setup.js';
+import { achievedRate, worstWindow } from '../test/support/rate-check.js';
 import { joinTrace, parseTrace, traceReport } from './lib/trace-analysis.js';
 import { hkNumbers, median, nowMs, round, sleep } from './lib/util.js';
 
@@ -40,7 +41,7 @@ async function main(): Promise<number> {
       `QUEUE_CONCURRENCY=${CONCURRENCY}; bound: count <= ${BURST} + ${RATE} * t in every window ` +
       `(${SLACK_MS} ms slack); achieved rate >= ${MIN_RATE_RATIO * 100} %`,
   );
-  const failures: string[] = [];
+  const report = new Report('rate-precision');
   return withSingleApp(
     'rate',
     (db, gw) => ({
@@ -56,25 +57,12 @@ async function main(): Promise<number> {
     }),
     async ({ db, gw, app, stopApp }) => {
       const numbers = hkNumbers(0, N);
-      const submitted = nowMs();
-      const accepted = await app.api('POST', '/api/sms/send-bulk', {
-        recipients: numbers,
-        content: 'smspanel rate-precision bench',
-      });
-      const acceptedAt = nowMs();
-      if (accepted.status !== 202) {
-        throw new Error(`send-bulk: HTTP ${accepted.status} ${JSON.stringify(accepted.body)}`);
-      }
-      const job = accepted.body.data as {
-        id: number;
-        total: number;
-        estimated_complete_at: string;
-      };
+      const job = await submitBulk(app, numbers, 'smspanel rate-precision bench');
+      const submitted = job.submittedAt;
       console.log(
-        `job ${job.id} accepted in ${round(acceptedAt - submitted, 1)} ms: total ${job.total}, ` +
+        `job ${job.id} accepted in ${round(job.ms, 1)} ms: total ${job.total}, ` +
           `estimated_complete_at ${job.estimated_complete_at}`,
       );
-      if (job.total !== N) failures.push(`send-bulk total ${job.total}, expected ${N}`);
 
       // Progress until the gateway has seen N requests.
       let lastProgress = nowMs();
@@ -112,11 +100,7 @@ async function main(): Promise<number> {
       console.log(`sent ${N}/${N} after ${round((allSentAt - submitted) / 1000, 1)} s`);
 
       // The job must reach a final state once the results are recorded.
-      let detail = await jobDetail(app, job.id);
-      while (!FINAL_STATUSES.includes(detail.job_status) && nowMs() - allSentAt < 15_000) {
-        await sleep(100);
-        detail = await jobDetail(app, job.id);
-      }
+      const detail = await waitForJob(app, job.id, 15_000);
       // Nothing more may arrive (no duplicates, no stray retries).
       await sleep(1_000);
 
@@ -127,11 +111,7 @@ async function main(): Promise<number> {
       const first = sorted[0];
       const rel = sorted.map((t) => Math.round(t - first));
       const gaps = sorted.slice(BURST).map((t, k) => t - sorted[BURST - 1 + k]);
-      const perNumber = new Map<string, number>();
-      for (const r of gw.requests) perNumber.set(r.to, (perNumber.get(r.to) ?? 0) + 1);
-      const missing = numbers.filter((n) => !perNumber.has(n));
-      const repeated = [...perNumber].filter(([, c]) => c > 1);
-      const strangers = [...perNumber.keys()].filter((n) => !numbers.includes(n));
+      const { missing, repeated, strangers } = deliveries(gw.requests, numbers);
 
       console.log(`\narrivals, ms after the first: ${rel.join(' ')}`);
       console.log(
@@ -181,29 +161,44 @@ async function main(): Promise<number> {
           console.log(line);
       }
 
+      report.add(
+        {
+          name: 'worst window excess (with slack)',
+          value: round(worst.excessWithSlack, 4),
+          unit: 'SMS',
+          target: '≤ 0',
+          ok: worst.holds,
+        },
+        {
+          name: 'achieved rate',
+          value: round(rate, 4),
+          unit: '/s',
+          target: `≥ ${round(RATE * MIN_RATE_RATIO, 4)}`,
+          ok: rate >= RATE * MIN_RATE_RATIO,
+        },
+      );
       if (!worst.holds) {
-        failures.push(
+        report.fail(
           `rate bound broken: ${w.count} requests in ${round(w.spanMs, 1)} ms (bound ${round(w.bound, 3)}, ` +
             `excess ${round(worst.excessWithSlack, 4)} beyond ${SLACK_MS} ms slack)`,
         );
       }
       if (rate < RATE * MIN_RATE_RATIO) {
-        failures.push(
+        report.fail(
           `achieved rate ${round(rate, 4)}/s is below ${MIN_RATE_RATIO * 100} % of ${RATE}/s`,
         );
       }
       if (gw.requests.length !== N)
-        failures.push(`gateway got ${gw.requests.length} requests, expected ${N}`);
-      if (missing.length) failures.push(`never sent: ${missing.join(', ')}`);
-      if (repeated.length)
-        failures.push(`sent more than once: ${repeated.map(([n, c]) => `${n}×${c}`).join(', ')}`);
-      if (strangers.length) failures.push(`unexpected numbers: ${strangers.join(', ')}`);
+        report.fail(`gateway got ${gw.requests.length} requests, expected ${N}`);
+      if (missing.length) report.fail(`never sent: ${missing.join(', ')}`);
+      if (repeated.length) report.fail(`sent more than once: ${timesText(repeated)}`);
+      if (strangers.length) report.fail(`unexpected numbers: ${strangers.join(', ')}`);
       const counted =
         detail.success_count + detail.failed_count + detail.pending_count + detail.cancelled_count;
       if (detail.job_status !== 'completed')
-        failures.push(`job ended '${detail.job_status}', expected 'completed'`);
+        report.fail(`job ended '${detail.job_status}', expected 'completed'`);
       if (detail.recipient_count !== N || detail.success_count !== N || counted !== N) {
-        failures.push(
+        report.fail(
           `job counts: recipients ${detail.recipient_count}, sent ${detail.success_count}, failed ${detail.failed_count}, ` +
             `pending ${detail.pending_count}, cancelled ${detail.cancelled_count} (expected ${N} sent of ${N})`,
         );
@@ -211,44 +206,17 @@ async function main(): Promise<number> {
 
       const appExit = await stopApp();
 
-      const summary = {
-        bench: 'rate-precision',
-        database: db.server,
-        n: N,
-        rate: RATE,
-        burst: BURST,
-        concurrency: CONCURRENCY,
-        worst_excess: round(worst.excess, 4),
-        worst_excess_with_slack: round(worst.excessWithSlack, 4),
-        worst_window: { count: w.count, span_ms: round(w.spanMs, 1), bound: round(w.bound, 4) },
-        achieved_rate: round(rate, 4),
-        achieved_ratio: round(rate / RATE, 4),
-        first_request_ms: round(first - submitted, 1),
-        burst_lateness_ms: round(-latestTokenTime, 1),
-        duration_s: round((sorted.at(-1)! - first) / 1000, 3),
-        gateway_requests: gw.requests.length,
-        job_status: detail.job_status,
-        app_exit_code: appExit,
-        ok: failures.length === 0,
-        failures,
-        figures: [
-          {
-            name: 'worst window excess (with slack)',
-            value: round(worst.excessWithSlack, 4),
-            unit: 'SMS',
-            target: '≤ 0',
-            ok: worst.holds,
-          },
-          {
-            name: 'achieved rate',
-            value: round(rate, 4),
-            unit: '/s',
-            target: `≥ ${round(RATE * MIN_RATE_RATIO, 4)}`,
-            ok: rate >= RATE * MIN_RATE_RATIO,
-          },
-        ],
-      };
-      return verdict(failures, summary, () => app.dumpOutput('a check failed'));
+      return report.finish(
+        {
+          database: db.server,
+          worst_window: { count: w.count, span_ms: round(w.spanMs, 1), bound: round(w.bound, 4) },
+          first_request_ms: round(first - submitted, 1),
+          burst_lateness_ms: round(-latestTokenTime, 1),
+          duration_s: round((sorted.at(-1)! - first) / 1000, 3),
+          app_exit_code: appExit,
+        },
+        () => app.dumpOutput('a check failed'),
+      );
     },
   );
 }

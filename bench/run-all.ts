@@ -3,31 +3,15 @@
  * never side by side), then one table of figures against targets, the results as JSON under
  * bench/results/, and a non-zero exit if any target was missed.
  *
- * Each bench is a script that prints progress and, as its last JSON line, a summary
- * `{bench, ok, failures, figures?: [{name, value, unit, target, ok}]}`.
+ * Each bench is a script that prints progress and, as its last JSON line, the summary its
+ * Report writes: `{bench, ok, failures, figures: [{name, value, unit, target, ok}], ...}`.
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppRssMonitor } from './lib/app-rss-monitor.js';
-
-interface Figure {
-  name: string;
-  value: number | string | null;
-  unit?: string;
-  target?: string | null;
-  /** null or absent: a figure for information, without a target. */
-  ok?: boolean | null;
-}
-
-interface Summary {
-  bench: string;
-  ok: boolean;
-  failures?: string[];
-  figures?: Figure[];
-  [key: string]: unknown;
-}
+import type { Figure, Summary } from './lib/report.js';
 
 /** Issue 8: the app's resident memory stays under this throughout the benchmarks. */
 const APP_RSS_MAX_MB = 300;
@@ -36,7 +20,6 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 /** In the order of the issues that asked for them; `--only a,b` picks some. */
 const BENCHES = [
   'rate-precision',
-  'ingest-10k',
   'eta',
   'status-scale',
   'crash',
@@ -44,6 +27,12 @@ const BENCHES = [
   'high-rate',
   'ingest',
   'dispatch',
+  'fairness',
+  'submissions',
+  'scheduling',
+  'webhooks',
+  'csv-upload',
+  'personalised',
 ];
 
 function runOne(name: string): Promise<{ summary: Summary; seconds: number }> {

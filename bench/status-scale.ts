@@ -1,40 +1,51 @@
 /**
  * Status endpoints on a large backlog: GET /api/queue/status and GET /api/sms/:id must stay
- * fast however many SMS are waiting (spec/API.md "Queue and rate limit", spec/QUEUE.md "Job
- * status and estimates").
+ * fast however many SMS are waiting and whatever the backlog's shape (spec/API.md "Queue and
+ * rate limit", spec/QUEUE.md "Job status and estimates", spec/FAIRNESS.md "Position and
+ * estimates": cost). Two scenarios, each on a fresh database:
  *
- * A backlog of 1 000 000 SMS waiting in 1 000 pending jobs of one user is written straight
- * into the database with set-based SQL (generate_series), keeping the schema's invariants
- * (recipient_count = the job's recipients, ordinals 1..n, counts zero), then ANALYZE. The
+ * - jobs: 1 000 000 SMS waiting in 1 000 pending jobs of 1 000 of one user;
+ * - fair (FAIRNESS.md): 100 000 unfinished single-SMS jobs, 100 from each of 1 000 users,
+ *   beside one 1 000 000-recipient bulk of another user.
+ *
+ * The backlog is written straight into the database with set-based SQL (bench/lib/backlog.ts:
+ * recipient_count = the job's recipients, ordinals 1..n, counts zero, the fair tags and
+ * `user_lanes` rows the app writes on enqueue, plain INSERTs so the triggers that keep the
+ * running totals in `lane_loads` fire; all checked afterwards), then ANALYZE. The backlog owner is made through the admin API; the fair scenario's 1 000 users
+ * are written into `users` with API tokens of their own (bench/lib/backlog.ts insertUsers). The
  * real app (dist/src/main.js) is then started with QUEUE_ROLE=api, so nothing is sent (checked:
  * the fake gateway must receive nothing), and measured over one keep-alive HTTP connection,
- * requests one after the other, 50 warm-up requests then 500 measured per endpoint:
+ * requests one after the other, 50 warm-up requests then 500 measured per endpoint (each
+ * series stops after BENCH_SCALE_SERIES_S, default 30 s, and counts what it measured):
  * - GET /api/queue/status without a token (public),
- * - GET /api/queue/status with the backlog owner's token (adds the `user` section),
- * - GET /api/sms/:id of the first, middle and last job in turn.
+ * - GET /api/queue/status with a token (adds the `user` section): jobs: the owner's; fair: a
+ *   user of single jobs, and the bulk's owner;
+ * - GET /api/sms/:id, with the job owner's token: jobs: the first, middle and last job in
+ *   turn; fair: 500 single jobs picked at random (of any of the 1 000 users).
  * GET /api/health/live is measured first the same way, as a baseline (not a target): what any
  * request costs in this app without the database.
  * The app's RSS (VmRSS of /proc/<pid>/status) is sampled every 100 ms meanwhile.
  *
- * Targets: issue "Status": median < 50 ms for every endpoint; issue "Performance" (stricter):
- * median < 10 ms and p99 < 50 ms; both: app RSS < 300 MB. The "Performance" verdict decides the
- * exit code; with BENCH_STRICT=0 the looser "Status" verdict does. Afterwards the SQL behind the
- * endpoints (the app's own repositories, run on this backlog) is timed and its EXPLAIN
- * (ANALYZE, BUFFERS) summarised; full plans are printed when a target of either verdict is
- * missed, or always with BENCH_EXPLAIN=1.
+ * Targets: issue "Status": median < 50 ms for every endpoint; issue "Performance" and
+ * FAIRNESS.md (stricter): median < 10 ms and p99 < 50 ms; both: app RSS < 300 MB. The strict
+ * verdict decides the exit code; with BENCH_STRICT=0 the looser "Status" verdict does.
+ * Afterwards the SQL behind the endpoints (the app's own repositories, run on this backlog) is
+ * timed and its EXPLAIN (ANALYZE, BUFFERS) summarised; full plans are printed when a target of
+ * either verdict is missed, or always with BENCH_EXPLAIN=1.
  *
  * Run: npm run bench:scale   (DATABASE_URL=postgres://... to use a server instead of embedded)
- * BENCH_SCALE_JOBS=n builds n jobs of 1 000 instead of 1 000 (quick checks only).
+ * BENCH_SCALE_SCENARIOS=jobs,fair picks scenarios (default both). BENCH_SCALE_JOBS=n builds n
+ * jobs of 1 000 instead of 1 000 in the jobs scenario, BENCH_SCALE_FAIR_USERS=n n users of 100
+ * single jobs instead of 1 000 beside a bulk of 1 000 × n (quick checks only).
  */
 import pg from 'pg';
+import type { AppConfig } from '../src/config/app-config.js';
 import { MessagesRepository } from '../src/messages/messages.repository.js';
 import { EstimatesRepository } from '../src/status/estimates.repository.js';
 import { StatusRepository } from '../src/status/status.repository.js';
-import { startApp, type AppProcess } from './lib/app-process.js';
-import { insertBacklog } from './lib/backlog.js';
-import { benchDatabase, type BenchDatabase } from './lib/bench-db.js';
-import { runBench } from './lib/cleanup.js';
-import { FakeGateway } from './lib/fake-gateway.js';
+import { runBench } from '../test/support/cleanup.js';
+import { createUser } from './lib/api.js';
+import { insertFairBacklog, insertUsers } from './lib/backlog.js';
 import { KeepAliveClient, summarize, type LatencySummary } from './lib/http-timing.js';
 import {
   captureQueries,
@@ -44,16 +55,23 @@ import {
   type QueryOnlyDataSource,
   type QueryTiming,
 } from './lib/query-profile.js';
+import { Report } from './lib/report.js';
 import { RssSampler } from './lib/rss-sampler.js';
+import { withBench } from './lib/setup.js';
 import { nowMs, round } from './lib/util.js';
 
+const SCENARIOS = (process.env.BENCH_SCALE_SCENARIOS ?? 'jobs,fair')
+  .split(',')
+  .map((s) => s.trim());
 const JOBS = Number(process.env.BENCH_SCALE_JOBS ?? 1_000);
 const PER_JOB = 1_000;
-const TOTAL = JOBS * PER_JOB;
-/** Jobs per recipients INSERT: 50 000 rows a statement, a progress line each. */
-const CHUNK_JOBS = 50;
+const FAIR_USERS = Number(process.env.BENCH_SCALE_FAIR_USERS ?? 1_000);
+const FAIR_SINGLES_EACH = 100;
+/** Recipients per INSERT: a progress line each. */
+const CHUNK_ROWS = 50_000;
 const WARMUP = 50;
 const REQUESTS = 500;
+const SERIES_MAX_MS = Number(process.env.BENCH_SCALE_SERIES_S ?? 30) * 1000;
 const PROGRESS_EVERY = 100;
 
 const STATUS_MEDIAN_MS = 50;
@@ -63,14 +81,16 @@ const RSS_MAX_MB = 300;
 const STRICT = process.env.BENCH_STRICT !== '0';
 const EXPLAIN_ALWAYS = process.env.BENCH_EXPLAIN === '1';
 
-const BENCH_USER = { username: 'bench_scale', password: 'bench-scale-password' };
-
 type Envelope<T> = { success: boolean; data: T };
+
+interface Target {
+  path: string;
+  token?: string;
+}
 
 interface Series {
   name: string;
-  paths: string[];
-  token?: string;
+  targets: Target[];
   /** Measured for comparison only, not against the targets. */
   baseline?: boolean;
 }
@@ -79,47 +99,155 @@ interface SeriesResult {
   name: string;
   baseline: boolean;
   summary: LatencySummary;
-  /** Per path when the series cycles over several (the job ids). */
+  /** Per path when the series cycles over a few (the first, middle and last job). */
   perPath: { path: string; summary: LatencySummary }[];
   non200: number;
+}
+
+/** What a scenario built, and what its endpoints must answer. */
+interface Built {
+  /** Description for the log. */
+  what: string;
+  jobs: number;
+  sms: number;
+  /** Unfinished jobs and SMS of the user whose token the sanity check uses. */
+  probe: { token: string; userId: number; jobs: number; sms: number; jobIds: number[] };
+  activeUsers: number;
+  /** Job detail checks: [label, id, owner token, expected queue_position or null (any)]. */
+  details: [string, number, string, number | null][];
+  series: Series[];
+}
+
+interface Scenario {
+  name: string;
+  /** Figure names start with this. */
+  prefix: string;
+  build(client: pg.Client, owner: { id: number; token: string }): Promise<Built>;
 }
 
 const fmt = (ms: number) => `${ms.toFixed(2)} ms`.padStart(10);
 const thousands = (n: number) => n.toLocaleString('en-US').replace(/,/g, ' ');
 
-async function createUser(app: AppProcess): Promise<{ id: number; token: string }> {
-  const res = await app.api<Envelope<{ user: { id: number }; token: string }>>(
-    'POST',
-    '/api/admin/users',
-    BENCH_USER,
-  );
-  if (res.status !== 201) {
-    throw new Error(`POST /api/admin/users: HTTP ${res.status} ${JSON.stringify(res.body)}`);
-  }
-  return { id: res.body.data.user.id, token: res.body.data.token };
-}
-
-/** The backlog: JOBS pending jobs of PER_JOB pending recipients each, oldest first. */
-async function buildBacklog(client: pg.Client, userId: number): Promise<number[]> {
+function progressPrinter(total: number): (done: number) => void {
   const started = nowMs();
-  const ids = await insertBacklog(client, {
-    userId,
-    jobs: JOBS,
-    perJob: PER_JOB,
-    label: 'status-scale',
-    chunkJobs: CHUNK_JOBS,
-    onProgress: (done) => {
-      const s = (nowMs() - started) / 1000;
-      console.log(
-        `backlog: ${thousands(done)}/${thousands(TOTAL)} SMS (${Math.round((done / TOTAL) * 100)} %) ` +
-          `after ${round(s, 1)} s, ${thousands(Math.round(done / s))} rows/s`,
-      );
-    },
-  });
-  return ids;
+  return (done) => {
+    const s = (nowMs() - started) / 1000;
+    console.log(
+      `backlog: ${thousands(done)}/${thousands(total)} SMS (${Math.round((done / total) * 100)} %) ` +
+        `after ${round(s, 1)} s, ${thousands(Math.round(done / s))} rows/s`,
+    );
+  };
 }
 
-async function checkBacklog(client: pg.Client): Promise<string[]> {
+const JOBS_SCENARIO: Scenario = {
+  name: 'jobs',
+  prefix: '',
+  async build(client, owner) {
+    const total = JOBS * PER_JOB;
+    const [ids] = await insertFairBacklog(client, {
+      owners: [{ userId: owner.id, jobs: JOBS, perJob: PER_JOB }],
+      label: 'status-scale',
+      chunkRows: CHUNK_ROWS,
+      onProgress: progressPrinter(total),
+    });
+    const [first, middle, last] = [ids[0], ids[Math.floor(ids.length / 2)], ids.at(-1)!];
+    return {
+      what: `${thousands(total)} SMS waiting in ${thousands(JOBS)} pending jobs of one user`,
+      jobs: JOBS,
+      sms: total,
+      probe: { token: owner.token, userId: owner.id, jobs: JOBS, sms: total, jobIds: ids },
+      activeUsers: 1,
+      details: [
+        ['first', first, owner.token, 1],
+        ['middle', middle, owner.token, Math.floor(ids.length / 2) + 1],
+        ['last', last, owner.token, JOBS],
+      ],
+      series: [
+        {
+          name: 'GET /api/queue/status (token)',
+          targets: [{ path: '/api/queue/status', token: owner.token }],
+        },
+        {
+          name: 'GET /api/sms/:id (first/middle/last)',
+          targets: [first, middle, last].map((id) => ({
+            path: `/api/sms/${id}`,
+            token: owner.token,
+          })),
+        },
+      ],
+    };
+  },
+};
+
+const FAIR_SCENARIO: Scenario = {
+  name: 'fair',
+  prefix: 'fair: ',
+  async build(client, owner) {
+    const bulk = FAIR_USERS * 1_000;
+    const singles = FAIR_USERS * FAIR_SINGLES_EACH;
+    const users = await insertUsers(client, 'single_sender', FAIR_USERS);
+    const ids = await insertFairBacklog(client, {
+      owners: [
+        { userId: owner.id, jobs: 1, perJob: bulk },
+        ...users.map((u) => ({ userId: u.id, jobs: FAIR_SINGLES_EACH, perJob: 1 })),
+      ],
+      label: 'status-scale fair',
+      chunkRows: CHUNK_ROWS,
+      onProgress: progressPrinter(bulk + singles),
+    });
+    // Random single jobs, each read with its owner's token.
+    const pick = () => {
+      const k = Math.floor(Math.random() * users.length);
+      const jobs = ids[k + 1];
+      return { id: jobs[Math.floor(Math.random() * jobs.length)], token: users[k].token };
+    };
+    const random = Array.from({ length: REQUESTS }, pick);
+    const probe = users[Math.floor(users.length / 2)];
+    const probeJobs = ids[Math.floor(users.length / 2) + 1];
+    return {
+      what:
+        `${thousands(singles)} single-SMS jobs of ${thousands(FAIR_USERS)} users (${FAIR_SINGLES_EACH} each) ` +
+        `beside a bulk of ${thousands(bulk)} SMS of another user`,
+      jobs: singles + 1,
+      sms: singles + bulk,
+      probe: {
+        token: probe.token,
+        userId: probe.id,
+        jobs: FAIR_SINGLES_EACH,
+        sms: FAIR_SINGLES_EACH,
+        jobIds: probeJobs,
+      },
+      activeUsers: FAIR_USERS + 1,
+      details: [
+        ['bulk', ids[0][0], owner.token, null],
+        ...random
+          .slice(0, 3)
+          .map((r, k): [string, number, string, null] => [
+            `random single ${k + 1}`,
+            r.id,
+            r.token,
+            null,
+          ]),
+      ],
+      series: [
+        {
+          name: 'GET /api/queue/status (token of a user of single jobs)',
+          targets: [{ path: '/api/queue/status', token: probe.token }],
+        },
+        {
+          name: "GET /api/queue/status (token of the bulk's owner)",
+          targets: [{ path: '/api/queue/status', token: owner.token }],
+        },
+        {
+          name: 'GET /api/sms/:id (random single jobs, owner tokens)',
+          targets: random.map((r) => ({ path: `/api/sms/${r.id}`, token: r.token })),
+        },
+      ],
+    };
+  },
+};
+
+async function checkBacklog(client: pg.Client, built: Built): Promise<string[]> {
   const { rows } = await client.query<{
     jobs: number;
     pending_jobs: number;
@@ -127,51 +255,91 @@ async function checkBacklog(client: pg.Client): Promise<string[]> {
     recipients: string;
     pending: string;
     bad_ordinals: number;
+    untagged: number;
   }>(
     `SELECT count(*)::int AS jobs,
             count(*) FILTER (WHERE m.job_status = 'pending')::int AS pending_jobs,
             count(*) FILTER (WHERE m.recipient_count <> coalesce(r.n, 0))::int AS mismatched,
             coalesce(sum(r.n), 0) AS recipients, coalesce(sum(r.pending), 0) AS pending,
-            count(*) FILTER (WHERE r.min_ord <> 1 OR r.max_ord <> r.n)::int AS bad_ordinals
+            count(*) FILTER (WHERE r.min_ord <> 1 OR r.max_ord <> r.n)::int AS bad_ordinals,
+            count(*) FILTER (WHERE r.untagged > 0)::int AS untagged
      FROM messages m LEFT JOIN (
        SELECT message_id, count(*) AS n, count(*) FILTER (WHERE status = 'pending') AS pending,
-              min(ordinal) AS min_ord, max(ordinal) AS max_ord
+              min(ordinal) AS min_ord, max(ordinal) AS max_ord,
+              count(*) FILTER (WHERE vtag <= 0) AS untagged
        FROM recipients GROUP BY message_id
      ) r ON r.message_id = m.id`,
   );
   const r = rows[0];
   const problems: string[] = [];
-  if (r.jobs !== JOBS || r.pending_jobs !== JOBS)
-    problems.push(`${r.jobs} jobs (${r.pending_jobs} pending), expected ${JOBS}`);
-  if (Number(r.recipients) !== TOTAL || Number(r.pending) !== TOTAL)
-    problems.push(`${r.recipients} recipients (${r.pending} pending), expected ${TOTAL}`);
+  if (r.jobs !== built.jobs || r.pending_jobs !== built.jobs)
+    problems.push(`${r.jobs} jobs (${r.pending_jobs} pending), expected ${built.jobs}`);
+  if (Number(r.recipients) !== built.sms || Number(r.pending) !== built.sms)
+    problems.push(`${r.recipients} recipients (${r.pending} pending), expected ${built.sms}`);
   if (r.mismatched) problems.push(`${r.mismatched} jobs whose recipient_count is wrong`);
   if (r.bad_ordinals) problems.push(`${r.bad_ordinals} jobs whose ordinals are not 1..n`);
+  if (r.untagged) problems.push(`${r.untagged} jobs with recipients without a fair tag`);
+  const lanes = await client.query<{ n: number }>(
+    `SELECT count(*)::int AS n FROM user_lanes WHERE lane = 1 AND last_tag > 0`,
+  );
+  if (lanes.rows[0].n !== built.activeUsers)
+    problems.push(`${lanes.rows[0].n} user_lanes rows, expected ${built.activeUsers}`);
+  // The running totals per user and lane that triggers on messages keep (migration LaneLoads,
+  // when present): they must agree with the jobs themselves.
+  const hasLoads = await client.query<{ t: string | null }>(
+    `SELECT to_regclass('lane_loads')::text AS t`,
+  );
+  if (hasLoads.rows[0].t) {
+    const loads = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM (
+         SELECT user_id, lane, pending_jobs, pending_sms FROM lane_loads
+         WHERE pending_jobs <> 0 OR pending_sms <> 0
+         EXCEPT
+         SELECT coalesce(user_id, 0), CASE WHEN adhoc THEN 0 ELSE 1 END, count(*)::int,
+                sum(recipient_count)::bigint
+         FROM messages WHERE job_status = 'pending' GROUP BY 1, 2) d`,
+    );
+    const rowsOf = await client.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM lane_loads WHERE pending_jobs <> 0`,
+    );
+    if (loads.rows[0].n !== 0 || rowsOf.rows[0].n !== built.activeUsers)
+      problems.push(
+        `lane_loads disagree with the jobs (${loads.rows[0].n} rows differ, ` +
+          `${rowsOf.rows[0].n} users counted, expected ${built.activeUsers})`,
+      );
+  }
   return problems;
 }
 
 async function runSeries(http: KeepAliveClient, s: Series, rss: RssSampler): Promise<SeriesResult> {
-  const byPath = new Map<string, number[]>(s.paths.map((p) => [p, []]));
+  const few = new Set(s.targets.map((t) => t.path)).size <= 3;
+  const byPath = new Map<string, number[]>(few ? s.targets.map((t) => [t.path, []]) : []);
   const all: number[] = [];
   let non200 = 0;
-  for (let k = 0; k < WARMUP; k++) {
-    const r = await http.get(s.paths[k % s.paths.length], s.token);
+  const started = nowMs();
+  for (let k = 0; k < WARMUP && nowMs() - started < SERIES_MAX_MS / 10; k++) {
+    const t = s.targets[k % s.targets.length];
+    const r = await http.get(t.path, t.token);
     if (r.status !== 200) non200++;
   }
-  const started = nowMs();
+  const measuring = nowMs();
   for (let k = 0; k < REQUESTS; k++) {
-    const path = s.paths[k % s.paths.length];
-    const r = await http.get(path, s.token);
+    if (nowMs() - measuring > SERIES_MAX_MS) {
+      console.log(`  ${s.name}: stopped after ${k} requests (BENCH_SCALE_SERIES_S)`);
+      break;
+    }
+    const t = s.targets[k % s.targets.length];
+    const r = await http.get(t.path, t.token);
     if (r.status !== 200) {
       non200++;
-      if (non200 <= 3) console.log(`  ${path}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
+      if (non200 <= 3) console.log(`  ${t.path}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
     }
     all.push(r.ms);
-    byPath.get(path)!.push(r.ms);
+    byPath.get(t.path)?.push(r.ms);
     if ((k + 1) % PROGRESS_EVERY === 0) {
       const sum = summarize(all);
       console.log(
-        `  ${s.name}: ${k + 1}/${REQUESTS} after ${round((nowMs() - started) / 1000, 1)} s, ` +
+        `  ${s.name}: ${k + 1}/${REQUESTS} after ${round((nowMs() - measuring) / 1000, 1)} s, ` +
           `median so far ${sum.median_ms} ms, max ${sum.max_ms} ms, app RSS ${rss.currentMb()} MB`,
       );
     }
@@ -181,7 +349,7 @@ async function runSeries(http: KeepAliveClient, s: Series, rss: RssSampler): Pro
     baseline: s.baseline ?? false,
     summary: summarize(all),
     perPath:
-      s.paths.length > 1 ? [...byPath].map(([path, v]) => ({ path, summary: summarize(v) })) : [],
+      byPath.size > 1 ? [...byPath].map(([path, v]) => ({ path, summary: summarize(v) })) : [],
     non200,
   };
 }
@@ -195,13 +363,15 @@ async function captureEndpointQueries(
   // The repositories use only DataSource.query, which the stand-in provides.
   type Ds = ConstructorParameters<typeof StatusRepository>[0];
   const asDs = (ds: QueryOnlyDataSource) => ds as unknown as Ds;
+  // The app under this bench counts the rate in requests (the default SMS_RATE_UNIT).
+  const config = { smsRateUnit: 'request' } as AppConfig;
   const out: CapturedQuery[] = [];
   out.push(
     ...(await captureQueries(client, 'status: counts (queue/status)', (ds) =>
-      new StatusRepository(asDs(ds)).counts(),
+      new StatusRepository(asDs(ds), config).counts(),
     )),
     ...(await captureQueries(client, 'estimates: userSummary (queue/status + token)', (ds) =>
-      new EstimatesRepository(asDs(ds)).userSummary(userId),
+      new EstimatesRepository(asDs(ds), config).userSummary(userId),
     )),
   );
   for (const [name, id] of [
@@ -211,10 +381,10 @@ async function captureEndpointQueries(
   ] as const) {
     out.push(
       ...(await captureQueries(client, `messages: findById(${name}) (sms/:id)`, (ds) =>
-        new MessagesRepository(asDs(ds)).findById(id, userId),
+        new MessagesRepository(asDs(ds), config).findById(id, userId),
       )),
       ...(await captureQueries(client, `estimates: queueOrder([${name}]) (sms/:id)`, (ds) =>
-        new EstimatesRepository(asDs(ds)).queueOrder([id]),
+        new EstimatesRepository(asDs(ds), config).queueOrder([id]),
       )),
     );
   }
@@ -243,23 +413,12 @@ function verdict(
   return missed;
 }
 
-async function main(): Promise<number> {
-  console.log(
-    `status-scale: ${thousands(TOTAL)} SMS waiting in ${thousands(JOBS)} pending jobs of one user; ` +
-      `${WARMUP} warm-up + ${REQUESTS} sequential keep-alive requests per endpoint (QUEUE_ROLE=api); ` +
-      `targets "Status": median < ${STATUS_MEDIAN_MS} ms; "Performance": median < ${STRICT_MEDIAN_MS} ms ` +
-      `and p99 < ${STRICT_P99_MS} ms; app RSS < ${RSS_MAX_MB} MB; exit code from ` +
-      `${STRICT ? '"Performance"' : '"Status" (BENCH_STRICT=0)'}`,
-  );
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let app: AppProcess | undefined;
-  let client: pg.Client | undefined;
+/** One scenario on its own database; its figures and failures go into `report`. */
+async function runScenario(sc: Scenario, report: Report): Promise<Record<string, unknown>> {
   let http: KeepAliveClient | undefined;
-  let appExit: number | null | undefined;
-  try {
-    db = await benchDatabase('scale');
-    gw = await FakeGateway.start();
+  const failures: string[] = [];
+  const fail = (line: string) => failures.push(`${sc.prefix}${line}`);
+  return withBench(`scale${sc.name}`, undefined, async ({ db, gw, client, start }) => {
     const env = {
       DATABASE_URL: db.url,
       QUEUE_ROLE: 'api',
@@ -267,19 +426,17 @@ async function main(): Promise<number> {
       SMS_BASE_URL: gw.url,
     };
 
-    // A first start migrates the database and creates the admin, who creates the user.
-    const setup = await startApp(env, { label: 'app (setup)' });
-    const user = await createUser(setup);
+    // A first start migrates the database and creates the admin, who creates the owner.
+    const setup = await start(env, { label: 'app (setup)' });
+    const owner = await createUser(setup, 'bench_scale', 1, 'bench-scale-password');
     const setupExit = await setup.stop();
     if (setupExit !== 0) console.warn(`warning: the setup app exited with code ${setupExit}`);
-    console.log(`user ${BENCH_USER.username} (id ${user.id}) created; app stopped for the build`);
+    console.log(`user ${owner.username} (id ${owner.id}) created; app stopped for the build`);
 
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
     const buildStarted = nowMs();
-    const jobIds = await buildBacklog(client, user.id);
+    const built = await sc.build(client, owner);
     const buildMs = nowMs() - buildStarted;
-    const problems = await checkBacklog(client);
+    const problems = await checkBacklog(client, built);
     if (problems.length) throw new Error(`backlog is not as intended: ${problems.join('; ')}`);
     const analyzeStarted = nowMs();
     await client.query('ANALYZE');
@@ -290,39 +447,40 @@ async function main(): Promise<number> {
     );
     const vacuumsBefore = await autovacuumCount(client);
     console.log(
-      `backlog built in ${round(buildMs / 1000, 1)} s and checked (recipient counts, ordinals); ` +
-        `ANALYZE ${round(analyzeMs)} ms; recipients ${size.rows[0].recipients}, messages ${size.rows[0].messages} (with indexes)`,
+      `backlog (${built.what}) built in ${round(buildMs / 1000, 1)} s and checked (recipient counts, ` +
+        `ordinals, fair tags, user_lanes, lane_loads); ANALYZE ${round(analyzeMs)} ms; recipients ` +
+        `${size.rows[0].recipients}, messages ${size.rows[0].messages} (with indexes)`,
     );
 
-    app = await startApp(env, { label: 'app', readyTimeoutMs: 120_000 });
+    const app = await start(env, { label: 'app', readyTimeoutMs: 120_000 });
     const rss = new RssSampler(app.pid).start();
     console.log(`app started on the backlog (pid ${app.pid}), RSS ${rss.currentMb()} MB`);
     http = new KeepAliveClient(app.baseUrl);
-
-    const first = jobIds[0];
-    const middle = jobIds[Math.floor(jobIds.length / 2)];
-    const last = jobIds.at(-1)!;
-    const failures: string[] = [];
 
     // What the endpoints answer on this backlog: the bench measures the intended work.
     const pub = JSON.parse((await http.get('/api/queue/status')).text) as Envelope<
       Record<string, unknown>
     >;
-    const mine = JSON.parse((await http.get('/api/queue/status', user.token)).text) as Envelope<{
+    const mine = JSON.parse(
+      (await http.get('/api/queue/status', built.probe.token)).text,
+    ) as Envelope<{
       user?: { pending_messages: number; pending_recipients: number };
     }>;
     console.log(`queue/status: ${JSON.stringify(pub.data)}`);
     console.log(`queue/status user section: ${JSON.stringify(mine.data.user)}`);
-    if (pub.data.queue_depth !== TOTAL || pub.data.pending_messages !== JOBS)
-      failures.push(`queue/status: unexpected counts ${JSON.stringify(pub.data)}`);
-    if (mine.data.user?.pending_messages !== JOBS || mine.data.user?.pending_recipients !== TOTAL)
-      failures.push(`queue/status user section: unexpected ${JSON.stringify(mine.data.user)}`);
-    for (const [name, id, position] of [
-      ['first', first, 1],
-      ['middle', middle, Math.floor(jobIds.length / 2) + 1],
-      ['last', last, JOBS],
-    ] as const) {
-      const r = await http.get(`/api/sms/${id}`, user.token);
+    if (
+      pub.data.queue_depth !== built.sms ||
+      pub.data.pending_messages !== built.jobs ||
+      pub.data.active_users !== built.activeUsers
+    )
+      fail(`queue/status: unexpected counts ${JSON.stringify(pub.data)}`);
+    if (
+      mine.data.user?.pending_messages !== built.probe.jobs ||
+      mine.data.user?.pending_recipients !== built.probe.sms
+    )
+      fail(`queue/status user section: unexpected ${JSON.stringify(mine.data.user)}`);
+    for (const [name, id, token, position] of built.details) {
+      const r = await http.get(`/api/sms/${id}`, token);
       const d = (
         JSON.parse(r.text) as Envelope<{
           queue_position: number | null;
@@ -334,40 +492,43 @@ async function main(): Promise<number> {
         `sms/${id} (${name}): HTTP ${r.status}, queue_position ${d?.queue_position}, ` +
           `pending_count ${d?.pending_count}, estimated_complete_at ${d?.estimated_complete_at}`,
       );
-      if (r.status !== 200 || d.queue_position !== position || !d.estimated_complete_at)
-        failures.push(`sms/${id} (${name}): expected queue_position ${position} and an estimate`);
+      if (
+        r.status !== 200 ||
+        (position === null ? !d.queue_position : d.queue_position !== position) ||
+        !d.estimated_complete_at
+      )
+        fail(`sms/${id} (${name}): expected queue_position ${position ?? '> 0'} and an estimate`);
     }
 
     const series: Series[] = [
       // What any request costs in this app (routing, middleware, envelope), no database.
-      { name: 'GET /api/health/live (baseline)', paths: ['/api/health/live'], baseline: true },
-      { name: 'GET /api/queue/status (public)', paths: ['/api/queue/status'] },
-      { name: 'GET /api/queue/status (token)', paths: ['/api/queue/status'], token: user.token },
       {
-        name: 'GET /api/sms/:id (first/middle/last)',
-        paths: [first, middle, last].map((id) => `/api/sms/${id}`),
-        token: user.token,
+        name: 'GET /api/health/live (baseline)',
+        targets: [{ path: '/api/health/live' }],
+        baseline: true,
       },
+      { name: 'GET /api/queue/status (public)', targets: [{ path: '/api/queue/status' }] },
+      ...built.series,
     ];
     const results: SeriesResult[] = [];
     for (const s of series) {
-      console.log(`${s.name}: ${WARMUP} warm-up, then ${REQUESTS} measured`);
+      console.log(`${sc.prefix}${s.name}: ${WARMUP} warm-up, then ${REQUESTS} measured`);
       results.push(await runSeries(http, s, rss));
     }
     const mem = rss.stop();
     const vacuumsAfter = await autovacuumCount(client);
 
     console.log(
-      `\n${'endpoint'.padEnd(44)}${'median'.padStart(10)}${'p95'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`,
+      `\n${'endpoint'.padEnd(60)}${'median'.padStart(10)}${'p95'.padStart(10)}${'p99'.padStart(10)}${'max'.padStart(10)}`,
     );
     for (const r of results) {
       const line = (label: string, s: LatencySummary) =>
         console.log(
-          `${label.padEnd(44)}${fmt(s.median_ms)}${fmt(s.p95_ms)}${fmt(s.p99_ms)}${fmt(s.max_ms)}`,
+          `${label.padEnd(60)}${fmt(s.median_ms)}${fmt(s.p95_ms)}${fmt(s.p99_ms)}${fmt(s.max_ms)}`,
         );
       line(`${r.name} n=${r.summary.n}`, r.summary);
       for (const p of r.perPath) line(`  ${p.path} n=${p.summary.n}`, p.summary);
-      if (r.non200) failures.push(`${r.name}: ${r.non200} answers were not HTTP 200`);
+      if (r.non200) fail(`${r.name}: ${r.non200} answers were not HTTP 200`);
     }
     console.log(
       `app RSS: max ${mem.maxMb} MB over ${mem.samples} samples (last ${mem.lastMb} MB; ` +
@@ -379,12 +540,12 @@ async function main(): Promise<number> {
       );
 
     // Nothing may have been sent, and the backlog must be intact.
-    if (gw.requests.length) failures.push(`QUEUE_ROLE=api sent ${gw.requests.length} SMS`);
+    if (gw.requests.length) fail(`QUEUE_ROLE=api sent ${gw.requests.length} SMS`);
     const left = await client.query<{ n: string }>(
       `SELECT count(*) AS n FROM recipients WHERE status = 'pending'`,
     );
-    if (Number(left.rows[0].n) !== TOTAL)
-      failures.push(`${left.rows[0].n} recipients still pending, expected ${TOTAL}`);
+    if (Number(left.rows[0].n) !== built.sms)
+      fail(`${left.rows[0].n} recipients still pending, expected ${built.sms}`);
 
     const statusMissed = verdict('Status', results, mem.maxMb, STATUS_MEDIAN_MS);
     const strictMissed = verdict(
@@ -408,9 +569,9 @@ async function main(): Promise<number> {
     );
 
     // Where the time goes: the app's own statements on this backlog.
-    await app.stop().then((code) => (appExit = code));
+    const appExit = await app.stop();
     if (appExit !== 0) console.warn(`warning: the app exited with code ${appExit} after SIGTERM`);
-    const queries = await captureEndpointQueries(client, user.id, jobIds);
+    const queries = await captureEndpointQueries(client, built.probe.userId, built.probe.jobIds);
     const timings: QueryTiming[] = [];
     for (const q of queries) timings.push(await profileQuery(client, q));
     console.log(
@@ -436,87 +597,90 @@ async function main(): Promise<number> {
     }
 
     const decisive = STRICT ? strictMissed : statusMissed;
-    const allFailures = [...failures, ...decisive];
-    console.log(allFailures.length ? `\nFAILED:\n- ${allFailures.join('\n- ')}` : '\nPASS');
-    console.log(
-      JSON.stringify({
-        bench: 'status-scale',
-        database: db.server,
-        jobs: JOBS,
-        sms: TOTAL,
-        build_s: round(buildMs / 1000, 1),
-        analyze_ms: round(analyzeMs),
-        requests: REQUESTS,
-        warmup: WARMUP,
-        endpoints: Object.fromEntries(
-          results.map((r) => [
-            r.name,
-            {
-              ...r.summary,
-              ...(r.perPath.length
-                ? { per_path: Object.fromEntries(r.perPath.map((p) => [p.path, p.summary])) }
-                : {}),
-            },
-          ]),
-        ),
-        rss_max_mb: mem.maxMb,
-        rss_hwm_mb: mem.hwmMb,
-        autovacuum_during_bench: vacuumsAfter > vacuumsBefore,
-        sql: timings.map((t) => ({
-          label: t.label,
-          median_ms: t.median_ms,
-          execution_ms: t.execution_ms,
-          planning_ms: t.planning_ms,
-        })),
-        status_targets_met: statusMissed.length === 0,
-        performance_targets_met: strictMissed.length === 0,
-        strict: STRICT,
-        app_exit_code: appExit,
-        ok: allFailures.length === 0,
-        failures: allFailures,
-        figures: [
-          ...results.flatMap((r) => [
-            {
-              name: `${r.name} median`,
-              value: r.summary.median_ms,
-              unit: 'ms',
-              ...(r.baseline
-                ? {}
-                : {
-                    target: `< ${STRICT ? STRICT_MEDIAN_MS : STATUS_MEDIAN_MS}`,
-                    ok: r.summary.median_ms < (STRICT ? STRICT_MEDIAN_MS : STATUS_MEDIAN_MS),
-                  }),
-            },
-            {
-              name: `${r.name} p99`,
-              value: r.summary.p99_ms,
-              unit: 'ms',
-              ...(STRICT && !r.baseline
-                ? { target: `< ${STRICT_P99_MS}`, ok: r.summary.p99_ms < STRICT_P99_MS }
-                : {}),
-            },
-          ]),
-          {
-            name: 'app RSS peak',
-            value: mem.maxMb ?? 'n/a',
-            unit: 'MB',
-            target: `< ${RSS_MAX_MB}`,
-            ok: mem.maxMb !== null && mem.maxMb < RSS_MAX_MB,
-          },
-        ],
-      }),
+    const maxMedian = STRICT ? STRICT_MEDIAN_MS : STATUS_MEDIAN_MS;
+    report.add(
+      ...results.flatMap((r) => [
+        {
+          name: `${sc.prefix}${r.name} median (n=${r.summary.n})`,
+          value: r.summary.median_ms,
+          unit: 'ms',
+          ...(r.baseline ? {} : { target: `< ${maxMedian}`, ok: r.summary.median_ms < maxMedian }),
+        },
+        {
+          name: `${sc.prefix}${r.name} p99`,
+          value: r.summary.p99_ms,
+          unit: 'ms',
+          ...(STRICT && !r.baseline
+            ? { target: `< ${STRICT_P99_MS}`, ok: r.summary.p99_ms < STRICT_P99_MS }
+            : {}),
+        },
+      ]),
+      {
+        name: `${sc.prefix}app RSS peak`,
+        value: mem.maxMb ?? 'n/a',
+        unit: 'MB',
+        target: `< ${RSS_MAX_MB}`,
+        ok: mem.maxMb !== null && mem.maxMb < RSS_MAX_MB,
+      },
     );
-    return allFailures.length ? 1 : 0;
-  } catch (err) {
-    app?.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    http?.close();
-    if (app && appExit === undefined) await app.stop();
-    await client?.end().catch(() => undefined);
-    await gw?.stop();
-    await db?.drop();
+    for (const line of [...failures, ...decisive.map((l) => `${sc.prefix}${l}`)]) report.fail(line);
+    if (failures.length || decisive.length) app.dumpOutput('a check failed');
+    http.close();
+    return {
+      jobs: built.jobs,
+      sms: built.sms,
+      build_s: round(buildMs / 1000, 1),
+      analyze_ms: round(analyzeMs),
+      requests: REQUESTS,
+      warmup: WARMUP,
+      endpoints: Object.fromEntries(
+        results.map((r) => [
+          r.name,
+          {
+            ...r.summary,
+            ...(r.perPath.length
+              ? { per_path: Object.fromEntries(r.perPath.map((p) => [p.path, p.summary])) }
+              : {}),
+          },
+        ]),
+      ),
+      rss_max_mb: mem.maxMb,
+      rss_hwm_mb: mem.hwmMb,
+      autovacuum_during_bench: vacuumsAfter > vacuumsBefore,
+      sql: timings.map((t) => ({
+        label: t.label,
+        median_ms: t.median_ms,
+        execution_ms: t.execution_ms,
+        planning_ms: t.planning_ms,
+      })),
+      status_targets_met: statusMissed.length === 0,
+      performance_targets_met: strictMissed.length === 0,
+      app_exit_code: appExit,
+    };
+  }).finally(() => http?.close());
+}
+
+async function main(): Promise<number> {
+  const all: Record<string, Scenario> = { jobs: JOBS_SCENARIO, fair: FAIR_SCENARIO };
+  for (const name of SCENARIOS)
+    if (!all[name]) throw new Error(`BENCH_SCALE_SCENARIOS: unknown ${name} (jobs, fair)`);
+  console.log(
+    `status-scale: scenarios ${SCENARIOS.join(', ')}; ${WARMUP} warm-up + ${REQUESTS} sequential ` +
+      `keep-alive requests per endpoint (QUEUE_ROLE=api); targets "Status": median < ${STATUS_MEDIAN_MS} ms; ` +
+      `"Performance": median < ${STRICT_MEDIAN_MS} ms and p99 < ${STRICT_P99_MS} ms; app RSS < ${RSS_MAX_MB} MB; ` +
+      `exit code from ${STRICT ? '"Performance"' : '"Status" (BENCH_STRICT=0)'}`,
+  );
+  const report = new Report('status-scale');
+  const details: Record<string, unknown> = {};
+  for (const name of SCENARIOS) {
+    console.log(`\n=== scenario ${name}`);
+    details[name] = await runScenario(all[name], report);
   }
+  return report.finish({
+    database: process.env.DATABASE_URL ? new URL(process.env.DATABASE_URL).host : 'embedded',
+    strict: STRICT,
+    scenarios: details,
+  });
 }
 
 /** Autovacuum + autoanalyze runs so far on the two big tables. */

@@ -6,8 +6,13 @@
  * nothing.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
-const APP_SCRIPT = /dist\/src\/main\.js$/;
+/**
+ * This checkout's built app (dist/bench/lib -> dist/src/main.js), as the launcher spawns it:
+ * apps of other checkouts on a shared machine are not this bench's.
+ */
+const APP_SCRIPT = fileURLToPath(new URL('../../src/main.js', import.meta.url));
 
 function readFile(path: string): string | null {
   try {
@@ -29,7 +34,7 @@ function scanApps(): Map<number, number> {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const cmdline = readFile(`/proc/${entry}/cmdline`);
-    if (!cmdline || !APP_SCRIPT.test(cmdline.replace(/\0+$/, '').split('\0').at(-1) ?? '')) {
+    if (!cmdline || cmdline.replace(/\0+$/, '').split('\0').at(-1) !== APP_SCRIPT) {
       continue;
     }
     const m = /^VmHWM:\s+(\d+) kB/m.exec(readFile(`/proc/${entry}/status`) ?? '');

@@ -4,187 +4,52 @@
  * (qcount-preload.ts), and a few pure helpers over gateway arrival times.
  */
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
-import { startApp, type AppProcess } from './app-process.js';
-import { benchDatabase, type BenchDatabase } from './bench-db.js';
-import { FakeGateway } from './fake-gateway.js';
+import type { AppProcess } from '../../test/support/app-process.js';
+import type { BenchDatabase } from '../../test/support/bench-db.js';
+import type { FakeGateway } from '../../test/support/fake-gateway.js';
+import { type BenchKit, withBench } from './setup.js';
 import { QCOUNT_PREFIX } from './qcount-prefix.js';
-import { round } from './util.js';
 
 export const QCOUNT_PRELOAD = fileURLToPath(new URL('./qcount-preload.js', import.meta.url));
-export const HTTP_FETCH_PRELOAD = fileURLToPath(
-  new URL('./http-fetch-preload.js', import.meta.url),
-);
 
-export interface Cluster {
+export interface ClusterBench extends BenchKit {
   api: AppProcess;
   workers: AppProcess[];
   /** SIGTERM to every process still running (workers first); returns the exit codes. */
-  stop(): Promise<(number | null)[]>;
+  stopAll(): Promise<(number | null)[]>;
 }
 
 /**
- * Starts the API process (QUEUE_ROLE=api) first, so that it runs the migrations alone, then
- * `workerCount` worker processes (QUEUE_ROLE=worker) side by side. All get `env`; with
- * `countQueries` the workers load qcount-preload.ts, and any `workerImports` after it.
+ * withBench with a cluster: the API process (QUEUE_ROLE=api) first, so that it runs the
+ * migrations alone, then `workerCount` worker processes (QUEUE_ROLE=worker) side by side,
+ * all with `env(db, gw)`; with `countQueries` the workers load qcount-preload.ts.
  */
-export async function startCluster(
-  env: Record<string, string>,
-  workerCount: number,
-  opts: { countQueries?: boolean; workerImports?: string[] } = {},
-): Promise<Cluster> {
-  const api = await startApp({ ...env, QUEUE_ROLE: 'api' }, { label: 'api' });
-  const imports = [...(opts.countQueries ? [QCOUNT_PRELOAD] : []), ...(opts.workerImports ?? [])];
-  const preload: Record<string, string> = imports.length
-    ? {
-        NODE_OPTIONS: [process.env.NODE_OPTIONS ?? '', ...imports.map((f) => `--import ${f}`)]
-          .join(' ')
-          .trim(),
-      }
-    : {};
-  const workers = await Promise.all(
-    Array.from({ length: workerCount }, (_, k) =>
-      startApp({ ...env, ...preload, QUEUE_ROLE: 'worker' }, { label: `worker${k + 1}` }),
-    ),
-  );
-  const stopped = new Set<AppProcess>();
-  return {
-    api,
-    workers,
-    async stop() {
-      const codes: (number | null)[] = [];
-      for (const p of [...workers, api]) {
-        if (stopped.has(p)) continue;
-        stopped.add(p);
-        codes.push(await p.stop());
-      }
-      return codes;
-    },
-  };
-}
-
-export interface ClusterBench {
-  db: BenchDatabase;
-  gw: FakeGateway;
-  cluster: Cluster;
-  /** A connection of the bench's own to the cluster's database. */
-  client: pg.Client;
-}
-
-/**
- * The set-up of the cluster benches: a throwaway database, a fake gateway, the cluster started
- * with `env(db, gw)`, and a connection for the bench. Whatever `body` does, every process is
- * stopped (their output shown when the bench failed), and the gateway and database go away.
- */
-export async function withCluster(
+export async function withCluster<T = number>(
   label: string,
   env: (db: BenchDatabase, gw: FakeGateway) => Record<string, string>,
   workerCount: number,
-  opts: { countQueries?: boolean; workerImports?: string[] },
-  body: (kit: ClusterBench) => Promise<number>,
-): Promise<number> {
-  let db: BenchDatabase | undefined;
-  let gw: FakeGateway | undefined;
-  let cluster: Cluster | undefined;
-  let client: pg.Client | undefined;
-  try {
-    db = await benchDatabase(label);
-    gw = await FakeGateway.start();
-    cluster = await startCluster(env(db, gw), workerCount, opts);
-    client = new pg.Client({ connectionString: db.url });
-    await client.connect();
-    return await body({ db, gw, cluster, client });
-  } catch (err) {
-    for (const p of cluster ? [cluster.api, ...cluster.workers] : [])
-      p.dumpOutput('the bench failed');
-    throw err;
-  } finally {
-    await client?.end().catch(() => undefined);
-    await cluster?.stop();
-    await gw?.stop();
-    await db?.drop();
-  }
-}
-
-export interface QueueStatus {
-  queue_depth: number;
-  msgs_per_sec: number;
-  burst_capacity: number;
-  tokens_available: number;
-  paused: boolean;
-  workers: number;
-}
-
-export async function queueStatus(api: AppProcess): Promise<QueueStatus> {
-  const res = await api.api<{ data: QueueStatus }>('GET', '/api/queue/status');
-  if (res.status !== 200) throw new Error(`GET /api/queue/status: HTTP ${res.status}`);
-  return res.body.data;
-}
-
-export interface JobDetail {
-  id: number;
-  job_status: string;
-  recipient_count: number;
-  success_count: number;
-  failed_count: number;
-  pending_count: number;
-  cancelled_count: number;
-  queue_position: number | null;
-  estimated_complete_at: string | null;
-  completed_at: string | null;
-}
-
-export async function jobDetail(api: AppProcess, id: number): Promise<JobDetail> {
-  const res = await api.api<{ data: JobDetail }>('GET', `/api/sms/${id}`);
-  if (res.status !== 200) throw new Error(`GET /api/sms/${id}: HTTP ${res.status}`);
-  return res.body.data;
-}
-
-export const FINAL_STATUSES = ['completed', 'partial', 'failed', 'cancelled'];
-
-/** POST /api/sms/send-bulk; throws unless 202 with every recipient accepted. */
-export async function submitBulk(
-  api: AppProcess,
-  recipients: string[],
-  content: string,
-): Promise<{ id: number; total: number }> {
-  const res = await api.api('POST', '/api/sms/send-bulk', JSON.stringify({ recipients, content }));
-  if (res.status !== 202) {
-    throw new Error(`send-bulk: HTTP ${res.status} ${JSON.stringify(res.body).slice(0, 500)}`);
-  }
-  const data = (res.body as { data: { id: number; total: number } }).data;
-  if (data.total !== recipients.length) {
-    throw new Error(`send-bulk: total ${data.total}, expected ${recipients.length}`);
-  }
-  return data;
-}
-
-/** A figure of the final JSON line. */
-export interface Figure {
-  name: string;
-  value: number | null;
-  unit: string;
-  /** e.g. "<= 0", ">= 97 %"; null for information only. */
-  target: string | null;
-  ok: boolean | null;
-}
-
-/**
- * A recorder for figures: `figure(name, value, unit, target, ok)` adds one, and a missed target
- * (ok === false) also becomes a failure line.
- */
-export function figureRecorder(figures: Figure[], failures: string[]) {
-  return (
-    name: string,
-    value: number | null,
-    unit: string,
-    target: string | null,
-    ok: boolean | null,
-  ): void => {
-    const shown = value === null ? null : round(value, 4);
-    figures.push({ name, value: shown, unit, target, ok });
-    if (ok === false) failures.push(`${name} = ${shown ?? 'n/a'} ${unit} (target ${target})`);
-  };
+  opts: { countQueries?: boolean },
+  body: (kit: ClusterBench) => Promise<T>,
+): Promise<T> {
+  return withBench<T>(label, undefined, async (kit) => {
+    const common = env(kit.db, kit.gw);
+    const api = await kit.start({ ...common, QUEUE_ROLE: 'api' }, { label: 'api' });
+    const preload: Record<string, string> = opts.countQueries
+      ? { NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} --import ${QCOUNT_PRELOAD}`.trim() }
+      : {};
+    const workers = await Promise.all(
+      Array.from({ length: workerCount }, (_, k) =>
+        kit.start({ ...common, ...preload, QUEUE_ROLE: 'worker' }, { label: `worker${k + 1}` }),
+      ),
+    );
+    await api.token();
+    const stopAll = async () => {
+      const codes: (number | null)[] = [];
+      for (const p of [...workers, api]) codes.push(await p.stop());
+      return codes;
+    };
+    return body({ ...kit, api, workers, stopAll });
+  });
 }
 
 /** What qcount-preload.ts last wrote in a process's output (cumulative since its start). */

@@ -1,7 +1,7 @@
 /**
- * Latency measurement over one keep-alive HTTP connection: requests are made one after the
- * other (never concurrently), so each figure is the service time of one request plus one
- * loopback round trip, without connection set-up.
+ * Latency measurement over keep-alive HTTP connections. With one connection (the default)
+ * requests are made one after the other (never concurrently), so each figure is the service
+ * time of one request plus one loopback round trip, without connection set-up.
  */
 import { Agent, request } from 'node:http';
 import { median, nowMs, round } from './util.js';
@@ -13,18 +13,38 @@ export interface TimedAnswer {
 }
 
 export class KeepAliveClient {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  private readonly agent: Agent;
 
-  constructor(private readonly baseUrl: string) {}
+  /** `maxSockets` connections at most, each kept open (default 1: requests one at a time). */
+  constructor(
+    private readonly baseUrl: string,
+    maxSockets = 1,
+  ) {
+    this.agent = new Agent({ keepAlive: true, maxSockets });
+  }
 
   /** GET `path`; the time runs from the call until the whole body has been received. */
   get(path: string, token?: string): Promise<TimedAnswer> {
+    return this.request('GET', path, token);
+  }
+
+  /**
+   * Any method; `body` is sent as JSON (a string as it is). The time runs from the call
+   * until the whole answer has been received.
+   */
+  request(method: string, path: string, token?: string, body?: unknown): Promise<TimedAnswer> {
     const url = new URL(path, this.baseUrl);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (token) headers.authorization = `Bearer ${token}`;
+    const payload =
+      body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    if (payload !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = String(Buffer.byteLength(payload));
+    }
     return new Promise((resolve, reject) => {
       const started = nowMs();
-      const req = request(url, { method: 'GET', agent: this.agent, headers }, (res) => {
+      const req = request(url, { method, agent: this.agent, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () =>
@@ -37,7 +57,7 @@ export class KeepAliveClient {
         res.on('error', reject);
       });
       req.on('error', reject);
-      req.end();
+      req.end(payload);
     });
   }
 

@@ -1,20 +1,18 @@
-import { worstWindow } from './rate-check.js';
+import { worstWindow } from '../../test/support/rate-check.js';
 import { median, round } from './util.js';
 
 /** What trace-preload.ts wrote, joined per phone number with the gateway's arrival. */
 export interface TracedRequest {
   to: string;
-  /** End of the bucket take that paid for it (token taken at most then). */
+  /** End of the last granted bucket take before it arrived (its token was taken by then). */
   tokenAt?: number;
   claimedAt?: number;
-  fetchAt?: number;
   arrivedAt: number;
 }
 
 type TraceEvent =
   | { k: 'take'; s: number; e: number; granted: number }
-  | { k: 'claim'; s: number; e: number; phones: string[] }
-  | { k: 'fetch'; t: number; to: string };
+  | { k: 'claim'; s: number; e: number; phones: string[] };
 
 export function parseTrace(output: string): TraceEvent[] {
   const events: TraceEvent[] = [];
@@ -40,22 +38,18 @@ export function joinTrace(
   >[];
   const byPhone = new Map<string, TracedRequest>();
   for (const a of [...arrivals].sort((x, y) => x.at - y.at)) {
-    if (!byPhone.has(a.to)) byPhone.set(a.to, { to: a.to, arrivedAt: a.at });
+    if (!byPhone.has(a.to))
+      byPhone.set(a.to, {
+        to: a.to,
+        arrivedAt: a.at,
+        tokenAt: takes.filter((t) => t.e <= a.at).at(-1)?.e,
+      });
   }
   for (const e of events) {
-    if (e.k === 'claim') {
-      for (const phone of e.phones) {
-        const r = byPhone.get(phone);
-        if (r && r.claimedAt === undefined) r.claimedAt = e.e;
-      }
-    } else if (e.k === 'fetch') {
-      const r = byPhone.get(e.to);
-      if (r && r.fetchAt === undefined) {
-        r.fetchAt = e.t;
-        // The take that paid for it: the last granted take that ended before fetch was called
-        // (whether the worker takes tokens before or after claiming).
-        r.tokenAt = takes.filter((t) => t.e <= e.t).at(-1)?.e;
-      }
+    if (e.k !== 'claim') continue;
+    for (const phone of e.phones) {
+      const r = byPhone.get(phone);
+      if (r && r.claimedAt === undefined) r.claimedAt = e.e;
     }
   }
   return [...byPhone.values()];
@@ -73,7 +67,7 @@ export function traceReport(
   const t0 = traced[0].arrivedAt;
   const rel = (t?: number) => (t === undefined ? '-' : String(round(t - t0, 1)));
   const lines = [
-    'trace (ms after the first arrival): #, number, token taken by, claimed, fetch called, arrived, token→arrival',
+    'trace (ms after the first arrival): #, number, token taken by, claimed, arrived, token→arrival',
   ];
   const show = new Set<number>();
   for (let k = 0; k < Math.min(burst + 4, traced.length); k++) show.add(k);
@@ -81,22 +75,17 @@ export function traceReport(
   for (const k of [...show].sort((a, b) => a - b)) {
     const r = traced[k];
     lines.push(
-      `  #${k + 1} ${r.to}: ${rel(r.tokenAt)}, ${rel(r.claimedAt)}, ${rel(r.fetchAt)}, ${rel(r.arrivedAt)}, ` +
+      `  #${k + 1} ${r.to}: ${rel(r.tokenAt)}, ${rel(r.claimedAt)}, ${rel(r.arrivedAt)}, ` +
         (r.tokenAt === undefined ? '-' : `${round(r.arrivedAt - r.tokenAt, 1)}`),
     );
   }
   const latency = traced
     .filter((r) => r.tokenAt !== undefined)
     .map((r) => r.arrivedAt - r.tokenAt!);
-  const fetchLatency = traced
-    .filter((r) => r.fetchAt !== undefined)
-    .map((r) => r.arrivedAt - r.fetchAt!);
   if (latency.length) {
     lines.push(
       `token→arrival ms: first ${round(latency[0], 1)}, median ${round(median(latency), 1)}, ` +
-        `min ${round(Math.min(...latency), 1)}, max ${round(Math.max(...latency), 1)}; ` +
-        `fetch→arrival ms: first ${round(fetchLatency[0] ?? NaN, 1)}, median ${round(median(fetchLatency), 1)}, ` +
-        `max ${round(Math.max(...fetchLatency), 1)}`,
+        `min ${round(Math.min(...latency), 1)}, max ${round(Math.max(...latency), 1)}`,
     );
   }
   const tokens = traced.map((r) => r.tokenAt).filter((t): t is number => t !== undefined);

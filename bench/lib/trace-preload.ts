@@ -1,13 +1,12 @@
 /**
  * Opt-in diagnostics for the rate bench (BENCH_TRACE=1): loaded into the app child with
- * `NODE_OPTIONS=--import <this file>`, it writes one stderr line per token take, claim and
- * gateway fetch, with wall-clock times on the same base as FakeGateway arrivals:
+ * `NODE_OPTIONS=--import <this file>`, it writes one stderr line per token take and claim,
+ * with wall-clock times on the same base as FakeGateway arrivals:
  *
  *   BENCH-TRACE {"k":"take","s":<start>,"e":<end>,"granted":n}
  *   BENCH-TRACE {"k":"claim","s":<start>,"e":<end>,"phones":[...]}
- *   BENCH-TRACE {"k":"fetch","t":<called>,"to":"+852..."}
  *
- * It only wraps pg's Client#query and global fetch to observe them; the app is unchanged.
+ * It only wraps pg's Client#query to observe it; the app is unchanged.
  */
 import { createRequire } from 'node:module';
 
@@ -45,19 +44,4 @@ pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
     );
   }
   return result;
-};
-
-const originalFetch = globalThis.fetch;
-globalThis.fetch = function (input: Parameters<typeof fetch>[0], init?: RequestInit) {
-  const t = now();
-  let to: string | undefined;
-  if (typeof init?.body === 'string') {
-    try {
-      to = (JSON.parse(init.body) as { to?: string }).to;
-    } catch {
-      // not a JSON gateway body
-    }
-  }
-  if (to) emit({ k: 'fetch', t, to });
-  return originalFetch(input, init);
 };
