@@ -169,3 +169,9 @@ export function profileReport(s: ProfileSummary): string[] {
     ...s.appInclusive.map(row),
   ];
 }
+
+// `node dist/bench/lib/cpu-profile.js <file.cpuprofile> [top]`: the summary of one profile.
+if (process.argv[1]?.endsWith('cpu-profile.js') && process.argv[2]) {
+  const top = Number(process.argv[3] ?? 20);
+  console.log(profileReport(summarizeProfile(process.argv[2], undefined, top)).join('\n'));
+}

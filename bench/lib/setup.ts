@@ -13,6 +13,16 @@ export interface BenchKit {
 }
 
 /**
+ * BENCH_CPU_PROF_DIR=dir: every app a bench starts writes a V8 CPU profile there when it
+ * stops (summarise one with `node dist/bench/lib/cpu-profile.js <file>`).
+ */
+function withProfiling(opts: StartAppOptions = {}): StartAppOptions {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  if (!dir) return opts;
+  return { ...opts, nodeArgs: [...(opts.nodeArgs ?? []), '--cpu-prof', `--cpu-prof-dir=${dir}`] };
+}
+
+/**
  * The set-up of every bench: a throwaway database, a fake gateway (answering `answer` by
  * default) and a connection to the database, then `body`. Whatever `body` does, the apps it
  * started are stopped (their output shown when the bench failed), the gateway closed and the
@@ -33,7 +43,7 @@ export async function withBench<T = number>(
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const start = async (env: Record<string, string>, opts?: StartAppOptions) => {
-      const app = await startApp(env, opts);
+      const app = await startApp(env, withProfiling(opts));
       apps.push(app);
       return app;
     };
