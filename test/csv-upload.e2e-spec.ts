@@ -316,43 +316,109 @@ describe('CSV upload (e2e)', () => {
     expect(await countRows(t)).toEqual(before);
   });
 
-  it('rolls everything back when the client goes away mid-upload, and takes the next upload', async () => {
+  /** Uploads of the user's with their COPY under way. */
+  const copying = async () =>
+    (
+      await t.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'COPY recipients%'`,
+      )
+    )[0].n;
+
+  /** Waits (up to 5 s) until `copying()` answers `n`. */
+  async function untilCopying(n: number): Promise<void> {
+    for (let i = 0; i < 100 && (await copying()) !== n; i++)
+      await new Promise((r) => setTimeout(r, 50));
+    expect(await copying()).toBe(n);
+  }
+
+  /** An upload whose body is sent in parts, over a socket of its own. */
+  async function streamedUpload(query: string) {
     const server = t.app.getHttpServer();
     if (!server.listening) await new Promise<void>((resolve) => server.listen(0, resolve));
     const { port } = server.address() as AddressInfo;
-    const before = await countRows(t);
-    const loads = await laneLoads();
-    const staging = async () =>
-      (
-        await t.db.dataSource.query(
-          `SELECT count(*)::int AS n FROM pg_stat_activity
-           WHERE datname = current_database() AND query LIKE 'COPY csv_upload_rows%'`,
-        )
-      )[0].n;
     const req = httpRequest({
       port,
       method: 'POST',
-      path: `/api/sms/send-csv?content=${encodeURIComponent('Hi {{name}}')}`,
+      path: `/api/sms/send-csv?${query}`,
       headers: { authorization: `Bearer ${user.apiToken}`, 'content-type': 'text/csv' },
     });
-    req.on('error', () => undefined);
+    const answer = new Promise<{ status: number; body: { data: { id: number } } }>(
+      (resolve, reject) => {
+        req.on('error', reject);
+        req.on('response', (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (c: string) => (text += c));
+          res.on('end', () => resolve({ status: res.statusCode!, body: JSON.parse(text) }));
+        });
+      },
+    );
+    answer.catch(() => undefined);
+    return { req, answer };
+  }
+
+  it('rolls everything back when the client goes away mid-upload, and takes the next upload', async () => {
+    const before = await countRows(t);
+    const loads = await laneLoads();
+    const { req } = await streamedUpload(`content=${encodeURIComponent('Hi {{name}}')}`);
     req.write(
       `phone,name\n${hkMobiles(3_000, 5_000_000)
         .map((p) => `${p},N`)
         .join('\n')}\n`,
     );
     // The upload's COPY is under way, then the connection drops before the body's end.
-    for (let i = 0; i < 100 && (await staging()) === 0; i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(await staging()).toBe(1);
+    await untilCopying(1);
     await new Promise((r) => setTimeout(r, 300));
     req.destroy();
-    for (let i = 0; i < 100 && (await staging()) > 0; i++)
-      await new Promise((r) => setTimeout(r, 50));
-    expect(await staging()).toBe(0);
+    await untilCopying(0);
     expect(await countRows(t)).toEqual(before);
     expect(await laneLoads()).toEqual(loads);
     const next = await upload('content=Hi', 'phone\n+85291000060\n').expect(202);
     expect(next.body.data.total).toBe(1);
+  });
+
+  it('joins the lane at its commit: a job the user queued while it streamed goes first, as with send-bulk', async () => {
+    const tags = async (id: number) =>
+      (
+        await t.db.dataSource.query(
+          `SELECT min(vtag) AS first, max(vtag) AS last FROM recipients WHERE message_id = $1`,
+          [id],
+        )
+      )[0];
+    const people = hkMobiles(2_000, 7_000_000);
+    const { req, answer } = await streamedUpload(`content=${encodeURIComponent('Hi {{name}}')}`);
+    req.write(
+      `phone,name\n${people
+        .slice(0, 1_000)
+        .map((p) => `${p},A`)
+        .join('\n')}\n`,
+    );
+    await untilCopying(1);
+    // Queued meanwhile: its SMS take the lane's next tags; the upload's rows were tagged
+    // from where the lane stood before, so they are tagged again at commit.
+    const other = await sendBulk(t, user.apiToken, {
+      recipients: hkMobiles(10, 7_100_000),
+      content: 'meanwhile',
+    }).expect(202);
+    req.end(
+      `${people
+        .slice(1_000)
+        .map((p) => `${p},B`)
+        .join('\n')}\n`,
+    );
+    const res = await answer;
+    expect(res.status).toBe(202);
+    const o = await tags(other.body.data.id);
+    const u = await tags(res.body.data.id);
+    // One step (weight 1, one SMS) after the other job's last, and 1 999 steps long.
+    expect(Number(u.first)).toBe(Number(o.last) + 1);
+    expect(Number(u.last)).toBe(Number(u.first) + 1_999);
+    const a = await stored(res.body.data.id);
+    const bulk = await sendBulk(t, user.apiToken, {
+      recipients: people.map((phone, i) => ({ phone, vars: { name: i < 1_000 ? 'A' : 'B' } })),
+      content: 'Hi {{name}}',
+    }).expect(202);
+    expect(a).toEqual(await stored(bulk.body.data.id));
   });
 });

@@ -2,7 +2,8 @@ import type { PoolClient } from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import type { Writable } from 'node:stream';
 import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
-import { COPY_STAGED_SQL, CREATE_STAGED_TABLE_SQL } from '../messages/staged-recipients.sql.js';
+import type { UploadJobStart } from '../messages/messages.repository.js';
+import { copyRecipientsSql } from '../messages/upload-job.sql.js';
 
 /** A CSV upload's statements' limit (its transaction only). */
 const STATEMENT_TIMEOUT = '10min';
@@ -17,11 +18,12 @@ const copyText = (s: string) =>
   NEEDS_ESCAPE.test(s) ? s.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]) : s;
 
 /**
- * A CSV upload's recipients on their way into PostgreSQL (staged-recipients.sql.ts): a
- * transaction on a connection of its own, a temporary table, and a COPY into it that rows are
- * written to as they are parsed, in batches, waiting when the connection is full (so the
- * upload goes no faster than PostgreSQL takes it, and nothing piles up here). `commit` ends
- * it; `abort` (any failure) rolls it back, the staged rows with it.
+ * A CSV upload's recipients on their way into PostgreSQL (upload-job.sql.ts): a transaction
+ * on a connection of its own, the job's row opened in it, and a COPY into `recipients` that
+ * rows are written to as they are parsed, in batches, waiting when the connection is full (so
+ * the upload goes no faster than PostgreSQL takes it, and nothing piles up here). Parsing here
+ * and storing there run side by side, on two cores. `commit` ends it; `abort` (any failure)
+ * rolls it back, the job and its rows with it.
  */
 export class CsvStaging {
   private batch = '';
@@ -29,14 +31,25 @@ export class CsvStaging {
   private failure: Error | undefined;
   private copying = true;
 
+  /** What every row repeats: its job; its lane and state (and, sent now, its tag). */
+  private readonly prefix: string;
+  private readonly middle: string;
+
   private constructor(
     private readonly runner: QueryRunner,
     private readonly copy: Writable,
+    readonly job: UploadJobStart,
   ) {
     copy.on('error', (e: Error) => (this.failure ??= e));
+    this.prefix = `${job.id}\t`;
+    this.middle = job.tagStart === null ? `\t${job.lane}\theld\t` : `\t${job.lane}\t`;
   }
 
-  static async open(dataSource: DataSource): Promise<CsvStaging> {
+  /** Opens the transaction, then the job in it (`begin`), then the COPY of its rows. */
+  static async open(
+    dataSource: DataSource,
+    begin: (db: EntityManager) => Promise<UploadJobStart>,
+  ): Promise<CsvStaging> {
     const runner = dataSource.createQueryRunner();
     await runner.connect();
     try {
@@ -45,11 +58,11 @@ export class CsvStaging {
       // makes a million recipients takes seconds too: the pool's 30 s limit per statement
       // would cut a large upload short. Bounded still (the HTTP server bounds the body too).
       await runner.query(`SET LOCAL statement_timeout = '${STATEMENT_TIMEOUT}'`);
-      await runner.query(CREATE_STAGED_TABLE_SQL);
+      const job = await begin(runner.manager);
       // TypeORM's runner holds the pg client its queries go through; COPY needs that client.
       const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
-      const copy = client.query(pgCopyStreams.from(COPY_STAGED_SQL));
-      return new CsvStaging(runner, copy);
+      const copy = client.query(pgCopyStreams.from(copyRecipientsSql(job.tagStart === null)));
+      return new CsvStaging(runner, copy, job);
     } catch (e) {
       await runner.rollbackTransaction().catch(() => undefined);
       await runner.release();
@@ -57,18 +70,21 @@ export class CsvStaging {
     }
   }
 
-  /** The transaction's queries, for the statement that makes the job (after `finish`). */
+  /** The transaction's queries, for the statements that settle the job (after `finish`). */
   get db(): EntityManager {
     return this.runner.manager;
   }
 
   /**
-   * Stages the next recipient (its ordinal is the count so far + 1); a promise when the
+   * Writes the next recipient (its ordinal is the count so far + 1); a promise when the
    * caller has to wait for PostgreSQL before the next one.
    */
   add(phone: string, content: string | null, segments: number | null): void | Promise<void> {
-    this.count++;
-    this.batch += `${this.count}\t${copyText(phone)}\t${content === null ? '\\N' : copyText(content)}\t${segments ?? '\\N'}\n`;
+    const ord = ++this.count;
+    const { tagStart, step } = this.job;
+    // The same float8 arithmetic as fairTagSql, so the tags equal what SQL would write.
+    const tagged = tagStart === null ? '' : `${tagStart + (ord - 1) * step!}\tpending\t`;
+    this.batch += `${this.prefix}${ord}\t${copyText(phone)}${this.middle}${tagged}${content === null ? '\\N' : copyText(content)}\t${segments ?? '\\N'}\n`;
     if (this.batch.length < BATCH_CHARS) return;
     return this.flush();
   }
@@ -92,7 +108,7 @@ export class CsvStaging {
     }
   }
 
-  /** Ends the COPY; the number of rows staged. */
+  /** Ends the COPY; the number of rows written. */
   async finish(): Promise<number> {
     await this.flush();
     await new Promise<void>((resolve, reject) => {

@@ -25,11 +25,12 @@ const phoneKey = (e164: string) => Number(e164.slice(1));
 
 /**
  * CSV upload (CONTENT.md): the body's rows rendered and checked one by one as they stream
- * in. A dry run only counts them. Otherwise each valid row is COPYed into a staging table of
- * the upload's own transaction as soon as it is checked (CsvStaging), and at the end the job
- * and its recipients are made from it in that transaction (MessagesService.sendStaged):
- * nothing of the upload is held here but its counts and the numbers seen (duplicates are
- * sent once, with the first row's values), and any failure rolls all of it back.
+ * in. A dry run only counts them. Otherwise the job is opened in the upload's own
+ * transaction, each valid row is COPYed into its recipients as soon as it is checked
+ * (CsvStaging), and at the end the job is settled in that transaction
+ * (MessagesService.finishUpload): nothing of the upload is held here but its counts and the
+ * numbers seen (duplicates are sent once, with the first row's values), and any failure
+ * rolls all of it back.
  */
 @Injectable()
 export class CsvUploadService {
@@ -80,7 +81,10 @@ export class CsvUploadService {
       report.invalid++;
       if (report.errors.length < MAX_REPORTED_ERRORS) report.errors.push({ row, column, message });
     };
-    const staging = q.dry_run ? null : await CsvStaging.open(this.dataSource);
+    const job = this.messages.prepareUpload(sender, q, text);
+    const staging = q.dry_run
+      ? null
+      : await CsvStaging.open(this.dataSource, (db) => this.messages.openUpload(job, db));
     try {
       report.rows = await readCsv(
         body,
@@ -158,13 +162,15 @@ export class CsvUploadService {
           [{ field: 'body', message: 'no valid row' }],
         );
       }
-      const staged = await staging.finish();
-      if (staged !== list.count) throw new Error(`staged ${staged} rows of ${list.count}`);
-      const job = await this.messages.sendStaged(sender, q, text, list, {
-        db: staging.db,
-        commit: () => staging.commit(),
-      });
-      return { ...job, report };
+      const written = await staging.finish();
+      if (written !== list.count) throw new Error(`wrote ${written} rows of ${list.count}`);
+      const accepted = await this.messages.finishUpload(
+        job,
+        { db: staging.db, start: staging.job, commit: () => staging.commit() },
+        list,
+        suppressed.count > 0,
+      );
+      return { ...accepted, report };
     } finally {
       // Nothing left to undo after a commit; anything else is rolled back.
       await staging?.abort();

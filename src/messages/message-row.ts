@@ -4,6 +4,13 @@ import type { DeliveryStatus, JobStatus, RecipientStatus } from './statuses.js';
 // Re-exported for the modules that read rows and their statuses from here.
 export type { JobStatus, RecipientStatus };
 
+/** The columns of a MessageRow, for SELECT and RETURNING lists. */
+export const MESSAGE_COLUMNS = `id, user_id, content, encoding, segments, adhoc, job_status, status,
+  recipient_count, sent_count, failed_count, cancelled_count, expired_count, suppressed_count, duplicates_removed,
+  created_at, started_at, last_sent_at, completed_at, send_at, valid_until,
+  window_start, window_end, window_tz, resume_at, delivered_count, undelivered_count,
+  template_id, template_version, personalised, total_segments`;
+
 /** A messages row as the repository returns it (snake_case, as stored). */
 export interface MessageRow {
   id: number;

@@ -4,11 +4,22 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { QUEUED_CHANNEL, SCHEDULED_CHANNEL } from '../common/channels.js';
 import { conflict } from '../common/app-error.js';
-import { fairTagSql, fairTagsCte } from '../queue/queue.sql.js';
+import { fairTagSql, fairTagsCte, provisionalTagsSql } from '../queue/queue.sql.js';
 import type { SendWindow } from '../scheduling/send-window.js';
 import type { SmsEncoding } from './sms-encoding.js';
-import { STAGED_RECIPIENTS_SQL } from './staged-recipients.sql.js';
-import { JobStatus, MessageRow, RecipientRow, RecipientStatus } from './message-row.js';
+import {
+  FINISH_HELD_UPLOAD_SQL,
+  FINISH_UPLOAD_SQL,
+  SUPPRESS_UPLOADED_SQL,
+  UPLOAD_JOB_SQL,
+} from './upload-job.sql.js';
+import {
+  JobStatus,
+  MESSAGE_COLUMNS,
+  MessageRow,
+  RecipientRow,
+  RecipientStatus,
+} from './message-row.js';
 
 export interface NewMessage {
   userId: number;
@@ -44,13 +55,39 @@ export interface NewMessage {
 }
 
 /**
- * A CSV upload's job: personalised, its `count` recipients staged by COPY in the transaction
- * `db` holds open (staged-recipients.sql.ts) instead of given as arrays. No idempotency key.
+ * A CSV upload's job as it opens (upload-job.sql.ts): personalised, its recipients and
+ * their counts still to come, in the transaction `db` holds open. No idempotency key.
  */
-export interface NewStagedMessage extends Omit<NewMessage, 'phones' | 'personal' | 'idempotency'> {
-  db: EntityManager;
+export type NewUploadJob = Omit<
+  NewMessage,
+  | 'phones'
+  | 'personal'
+  | 'idempotency'
+  | 'encoding'
+  | 'segments'
+  | 'duplicatesRemoved'
+  | 'validUntil'
+> & { db: EntityManager };
+
+/** An open upload's job: its id, lane, and the tags its rows get as they stream (null: held). */
+export interface UploadJobStart {
+  id: number;
+  lane: number;
+  tagStart: number | null;
+  step: number | null;
+}
+
+/** What an upload's job holds once its body has been read. */
+export interface UploadJobTotals {
   count: number;
+  encoding: SmsEncoding;
+  /** The largest segment count, and the sum over recipients. */
+  segments: number;
   totalSegments: number;
+  duplicatesRemoved: number;
+  validUntil: Date | null;
+  /** The upload met a number on the suppression list (worth looking for them). */
+  anySuppressed: boolean;
 }
 
 export type SendRoute = 'single' | 'bulk';
@@ -77,12 +114,6 @@ export interface MessageFilter {
   offset: number;
   limit: number;
 }
-
-const MESSAGE_COLUMNS = `id, user_id, content, encoding, segments, adhoc, job_status, status,
-  recipient_count, sent_count, failed_count, cancelled_count, expired_count, suppressed_count, duplicates_removed,
-  created_at, started_at, last_sent_at, completed_at, send_at, valid_until,
-  window_start, window_end, window_tz, resume_at, delivered_count, undelivered_count,
-  template_id, template_version, personalised, total_segments`;
 
 /*
  * CTEs `sup` (the ordinals of this job's numbers that are on the suppression list,
@@ -170,31 +201,12 @@ const insertHeldJobSql = (personal: boolean) => `
   )
   SELECT job.*, pg_notify('${SCHEDULED_CHANNEL}', $18)::text AS notified FROM job`;
 
-/*
- * A CSV upload's job (CONTENT.md), personalised, its recipients taken set-based from the
- * rows staged by COPY in the same transaction (staged-recipients.sql.ts): the same rows as
- * insertJobSql / insertHeldJobSql would write for the same list. $1-$15 the job (its
- * recipient_count $6 the staged count), $16 lane, $17 the cost of one SMS (held: its due
- * time for the release schedulers), $18-$19 its template and version, $20 its total segments.
- */
-const insertStagedJobSql = (held: boolean) => `
-  WITH ${suppressedCte(`(${STAGED_RECIPIENTS_SQL}) AS t`)},
-  ${insertMessageSql('$18, $19', 'true, $20')}${
-    held ? '' : `, ${fairTagsCte({ lane: '$16', userId: '$1', cost: '$17', count: '$6::int' })}`
-  },
-  added AS (
-    INSERT INTO recipients (message_id, ordinal, phone, priority, status, ${held ? '' : 'vtag, '}content, segments)
-    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(held ? `'held'` : `'pending'`)}, ${held ? '' : `${fairTagSql('t.ord')}, `}t.content, t.segments
-    FROM job, (${STAGED_RECIPIENTS_SQL}) AS t
-  )
-  SELECT job.*, pg_notify('${held ? SCHEDULED_CHANNEL : QUEUED_CHANNEL}', ${held ? '$17' : 'job.id::text'})::text AS notified FROM job`;
-
 const INSERT_JOB_SQL = insertJobSql(false);
 const INSERT_PERSONAL_JOB_SQL = insertJobSql(true);
 const INSERT_HELD_JOB_SQL = insertHeldJobSql(false);
 const INSERT_PERSONAL_HELD_JOB_SQL = insertHeldJobSql(true);
-const INSERT_STAGED_JOB_SQL = insertStagedJobSql(false);
-const INSERT_STAGED_HELD_JOB_SQL = insertStagedJobSql(true);
+
+const PROVISIONAL_TAGS_SQL = provisionalTagsSql({ lane: '$2', userId: '$1', cost: '1' });
 
 /** Jobs at least this big refresh the queue table's planner statistics. */
 const LARGE_JOB = 10_000;
@@ -259,31 +271,64 @@ export class MessagesRepository {
   }
 
   /**
-   * A CSV upload's job and its staged recipients (insertStagedJobSql), in the transaction of
-   * `m.db`; the caller commits. Then, as for any large job, the planner's statistics.
+   * Opens a CSV upload's job in the transaction of `m.db` (upload-job.sql.ts): its row, and
+   * where its SMS would join their lane if it were queued now (one step of cost 1 each).
    */
-  async insertStaged(m: NewStagedMessage): Promise<MessageRow> {
+  async openUpload(m: NewUploadJob): Promise<UploadJobStart> {
+    const open = { ...m, encoding: 'gsm7' as const, segments: 1, duplicatesRemoved: 0 };
+    const [{ id }] = await m.db.query(UPLOAD_JOB_SQL, [
+      // One recipient until the end settles the count (the table wants at least one).
+      ...this.jobParams({ ...open, validUntil: null }, 1),
+      m.template?.id ?? null,
+      m.template?.version ?? null,
+    ]);
     const lane = m.adhoc ? 0 : 1;
-    const cost = this.config.smsRateUnit === 'segment' ? m.segments : 1;
-    const tail = [m.template?.id ?? null, m.template?.version ?? null, m.totalSegments];
-    const [row] = m.holdUntil
-      ? await m.db.query(INSERT_STAGED_HELD_JOB_SQL, [
-          ...this.jobParams(m, m.count),
-          lane,
-          String(m.holdUntil.getTime()),
-          ...tail,
-        ])
-      : await m.db.query(INSERT_STAGED_JOB_SQL, [
-          ...this.jobParams(m, m.count),
-          lane,
-          cost,
-          ...tail,
-        ]);
+    if (m.holdUntil) return { id, lane, tagStart: null, step: null };
+    const [tags] = await m.db.query(PROVISIONAL_TAGS_SQL, [m.userId, lane]);
+    return { id, lane, tagStart: Number(tags.start), step: Number(tags.step) };
+  }
+
+  /**
+   * Settles an upload's job once its rows are in (upload-job.sql.ts): suppressed numbers,
+   * its place in the lane, its counts; the caller commits. Then, as for any large job, the
+   * planner's statistics (committedUpload).
+   */
+  async finishUpload(
+    m: NewUploadJob,
+    start: UploadJobStart,
+    totals: UploadJobTotals,
+  ): Promise<MessageRow> {
+    const [{ n: suppressed }] = totals.anySuppressed
+      ? await m.db.query(SUPPRESS_UPLOADED_SQL, [start.id])
+      : [{ n: 0 }];
+    const settle = [
+      start.id,
+      totals.count,
+      suppressed,
+      totals.encoding,
+      totals.segments,
+      totals.totalSegments,
+      totals.duplicatesRemoved,
+      totals.validUntil,
+    ];
+    const cost = this.config.smsRateUnit === 'segment' ? totals.segments : 1;
+    const [row] =
+      start.tagStart === null
+        ? await m.db.query(FINISH_HELD_UPLOAD_SQL, [...settle, String(m.holdUntil!.getTime())])
+        : await m.db.query(FINISH_UPLOAD_SQL, [
+            ...settle,
+            m.userId,
+            start.lane,
+            cost,
+            start.tagStart,
+            start.step,
+          ]);
+    delete row.retagged;
     return this.inserted(m.db, m, row);
   }
 
-  /** After a staged job's commit (its rows are then visible to ANALYZE). */
-  committedStaged(count: number): void {
+  /** After an upload's commit (its rows are then visible to ANALYZE). */
+  committedUpload(count: number): void {
     if (count >= LARGE_JOB) this.refreshQueueStatistics();
   }
 

@@ -19,7 +19,13 @@ import { SendBulkDto, SendSmsDto, TextFields } from './dto/send-sms.dto.js';
 import { checkUrgentAllowed, wantsUrgent } from './lanes.js';
 import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
 import { MessageRow } from './message-row.js';
-import { MessagesRepository, NewMessage, SendRoute } from './messages.repository.js';
+import {
+  MessagesRepository,
+  NewMessage,
+  NewUploadJob,
+  SendRoute,
+  UploadJobStart,
+} from './messages.repository.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
 import { UNFINISHED } from './statuses.js';
@@ -56,6 +62,23 @@ export interface JobText {
 
 /** The job fields of any send request: send, send-bulk or a CSV upload's query. */
 export type JobRequest = TextFields & { content?: string };
+
+/** A CSV upload's job fields, checked (MessagesService.prepareUpload). */
+export type UploadJob = JobRequest & JobText & { adhoc: boolean; userId: number } & SendTiming;
+
+/** The columns an upload's job row opens with. */
+const uploadFields = (job: UploadJob, db: EntityManager): NewUploadJob => ({
+  db,
+  userId: job.userId,
+  content: job.content,
+  adhoc: job.adhoc,
+  sendAt: job.sendAt,
+  holdUntil: job.holdUntil,
+  scheduled: job.scheduled,
+  window: job.window,
+  windowClosesAt: job.windowClosesAt,
+  template: job.template,
+});
 
 /** Who is sending: whose job it is and whether they may use the urgent lane. */
 export type Sender = Pick<AuthenticatedUser, 'id' | 'isAdmin' | 'canSendUrgent'>;
@@ -300,41 +323,49 @@ export class MessagesService {
   }
 
   /**
-   * A CSV upload's rows (CONTENT.md), staged by COPY in the transaction `stage.db` holds
-   * open: the same lane, schedule and validity rules as send-bulk, then one personalised job
-   * made from them (MessagesRepository.insertStaged) and committed before the answer, which
-   * reads the job back as every answer does.
+   * A CSV upload's job (CONTENT.md), checked before its body is read: the lane, schedule
+   * and window rules of send-bulk (a refusal costs no reading). Its row is opened in the
+   * upload's transaction by `openUpload`, and settled by `finishUpload`.
    */
-  async sendStaged(
-    sender: Sender,
-    dto: JobRequest,
-    text: JobText,
-    list: StagedList,
-    stage: { db: EntityManager; commit: () => Promise<void> },
-  ): Promise<AcceptedSmsDto> {
-    const job = { ...dto, ...text, adhoc: laneFor(sender, dto), ...this.schedule(dto) };
-    const tokens = this.config.smsRateUnit === 'segment' ? list.totalSegments : list.count;
-    const validUntil = await this.checkedValidity(sender.id, job, tokens);
-    const row = await this.repo.insertStaged({
-      db: stage.db,
-      count: list.count,
-      totalSegments: list.totalSegments,
+  prepareUpload(sender: Sender, dto: JobRequest, text: JobText): UploadJob {
+    return {
+      ...dto,
+      ...text,
+      adhoc: laneFor(sender, dto),
+      ...this.schedule(dto),
       userId: sender.id,
-      content: job.content,
+    };
+  }
+
+  /** Opens the job's row in the upload's transaction `db`; where its rows' tags start. */
+  openUpload(job: UploadJob, db: EntityManager): Promise<UploadJobStart> {
+    return this.repo.openUpload(uploadFields(job, db));
+  }
+
+  /**
+   * The upload's rows are in: the validity rule on its totals, the job settled
+   * (MessagesRepository.finishUpload) and committed before the answer, which reads the job
+   * back as every answer does.
+   */
+  async finishUpload(
+    job: UploadJob,
+    stage: { db: EntityManager; start: UploadJobStart; commit: () => Promise<void> },
+    list: StagedList,
+    anySuppressed: boolean,
+  ): Promise<AcceptedSmsDto> {
+    const tokens = this.config.smsRateUnit === 'segment' ? list.totalSegments : list.count;
+    const validUntil = await this.checkedValidity(job.userId, job, tokens);
+    const row = await this.repo.finishUpload(uploadFields(job, stage.db), stage.start, {
+      count: list.count,
       encoding: list.encoding,
       segments: list.maxSegments,
-      adhoc: job.adhoc,
+      totalSegments: list.totalSegments,
       duplicatesRemoved: list.duplicatesRemoved,
       validUntil,
-      sendAt: job.sendAt,
-      holdUntil: job.holdUntil,
-      scheduled: job.scheduled,
-      window: job.window,
-      windowClosesAt: job.windowClosesAt,
-      template: job.template,
+      anySuppressed,
     });
     await stage.commit();
-    this.repo.committedStaged(list.count);
+    this.repo.committedUpload(list.count);
     const extra = { total: row.recipient_count, duplicates_removed: row.duplicates_removed };
     return toAccepted(row, await this.estimates.forJob(row.id), extra);
   }

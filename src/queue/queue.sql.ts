@@ -75,6 +75,16 @@ export function jobCountersSql(alias: string, n: NewlyFinal) {
  */
 export const IDLE_CREDIT_SMS = 2;
 
+/** CTEs `step` (one SMS's step for the user) and `clock` (where the user may start in the lane). */
+const stepAndClockCte = (p: { lane: string; userId: string; cost: string }) => `
+  step AS (
+    SELECT ${p.cost}::float8 / coalesce((SELECT weight FROM users WHERE id = ${p.userId}), 1) AS s
+  ), clock AS (
+    -- A user may start up to IDLE_CREDIT_SMS of their own steps behind the lane's clock.
+    SELECT vtime - ${IDLE_CREDIT_SMS} * (SELECT s FROM step) AS vtime
+    FROM lane_clocks WHERE lane = ${p.lane}
+  )`;
+
 /**
  * The fair-tag rule (see the FairShareTags migration) as CTEs `step` and `tagged`, for a
  * statement that queues `count` SMS of one job: the user's SMS in this lane continue from
@@ -85,13 +95,7 @@ export const IDLE_CREDIT_SMS = 2;
  * scheduled job's held SMS are released: both join the lane as if submitted at that moment.
  */
 export const fairTagsCte = (p: { lane: string; userId: string; cost: string; count: string }) => `
-  step AS (
-    SELECT ${p.cost}::float8 / coalesce((SELECT weight FROM users WHERE id = ${p.userId}), 1) AS s
-  ), clock AS (
-    -- A user may start up to IDLE_CREDIT_SMS of their own steps behind the lane's clock.
-    SELECT vtime - ${IDLE_CREDIT_SMS} * (SELECT s FROM step) AS vtime
-    FROM lane_clocks WHERE lane = ${p.lane}
-  ), span AS (
+  ${stepAndClockCte(p)}, span AS (
     SELECT ${p.count} * (SELECT s FROM step) AS width
   ), tagged AS (
     INSERT INTO user_lanes AS ul (user_id, lane, last_tag)
@@ -100,6 +104,18 @@ export const fairTagsCte = (p: { lane: string; userId: string; cost: string; cou
       SET last_tag = greatest(ul.last_tag, (SELECT vtime FROM clock)) + (SELECT width FROM span)
     RETURNING last_tag - (SELECT width FROM span) AS start
   )`;
+
+/**
+ * The start tag and step fairTagsCte would give a job of the user's queued now, read without
+ * writing or locking anything: a CSV upload tags its rows with them while the body streams,
+ * and fairTagsCte at its commit says whether the lane moved on meanwhile.
+ */
+export const provisionalTagsSql = (p: { lane: string; userId: string; cost: string }) => `
+  WITH ${stepAndClockCte(p)}
+  SELECT greatest(
+    (SELECT last_tag FROM user_lanes WHERE user_id = ${p.userId} AND lane = ${p.lane}),
+    (SELECT vtime FROM clock)
+  ) AS start, (SELECT s FROM step) AS step`;
 
 /**
  * The tag of the SMS at `ordinal` (an SQL expression, 1-based), in a statement with
