@@ -6,12 +6,18 @@
  * their own API tokens, all in the normal lane.
  *
  * 1. otp: user A (weight 1) queues a 100 000-recipient bulk at 2/s burst 4; while it drains,
- *    user B (weight 1) sends 30 single SMS (POST /api/sms) at random times spread uniformly
- *    over 45 s. Figure: submission (just before the request) to the SMS's arrival at the
- *    gateway, p99 (nearest rank: of 30, the largest), median and max. Target p99 ≤ 1.5 s.
- *    For information, the p99 and minimum over the SMS that B sent while none of its own
- *    earlier ones was still waiting (random times bunch up, and one queued behind B's own
- *    waits for B's share of the rate, 1/s). About 55 s.
+ *    user B (weight 1) sends 30 single SMS (POST /api/sms) at random times: the gaps between
+ *    them are drawn uniformly from 1-3 s (a login service averaging half its fair share, 1/s
+ *    beside A, and never above it). Figure: submission (just before the request) to the
+ *    SMS's arrival at the gateway, p99 (nearest rank: of 30, the largest), median and max.
+ *    Target p99 ≤ 1.5 s. For information, the p99 and minimum over the SMS that B sent while
+ *    none of its own earlier ones was still waiting. Why the gaps have a floor: SMS sent
+ *    faster than the sender's share queue behind each other, and no order that keeps
+ *    FAIRNESS.md's precision (2 SMS + 2 % in any 10 s window, which bounds the head start
+ *    of a user coming back from idle to about two SMS) can send them sooner; with 30 times
+ *    drawn uniformly over 45 s, as this bench first did, 10 of B's fell within 4 s in one
+ *    run and the last waited 6.6 s at 1/s, while the p99 of those sent with none of B's own
+ *    waiting was 0.63 s. About 75 s.
  * 2. shares: users A (weight 1), B (weight 3) and C (weight 1) each queue a bulk of 2 000
  *    while the queue is paused, then it is resumed at 20/s burst 20; nobody can drain in the
  *    window (checked). Arrivals per user are counted in the 60 s from the first arrival.
@@ -60,7 +66,14 @@ import { hkNumbers, median, nowMs, round, sleep } from './lib/util.js';
 
 const SCENARIOS = (process.env.BENCH_FAIRNESS ?? 'otp,shares,eta').split(',').map((s) => s.trim());
 
-const OTP = { rate: 2, burst: 4, bulk: 100_000, singles: 30, spreadMs: 45_000, targetMs: 1_500 };
+const OTP = {
+  rate: 2,
+  burst: 4,
+  bulk: 100_000,
+  singles: 30,
+  gapMs: { min: 1_000, max: 3_000 },
+  targetMs: 1_500,
+};
 const SHARES = {
   rate: 20,
   burst: 20,
@@ -134,10 +147,10 @@ function checkArrivals(
 }
 
 async function otp(report: Report): Promise<void> {
-  const { rate, burst, bulk, singles, spreadMs, targetMs } = OTP;
+  const { rate, burst, bulk, singles, gapMs, targetMs } = OTP;
   console.log(
     `\n[otp] A's bulk of ${bulk} at ${rate}/s burst ${burst}; B sends ${singles} single SMS at random ` +
-      `times over ${spreadMs / 1000} s; target: submission → gateway p99 ≤ ${targetMs / 1000} s`,
+      `times, ${gapMs.min / 1000}-${gapMs.max / 1000} s apart; target: submission → gateway p99 ≤ ${targetMs / 1000} s`,
   );
   await scenario('otp', rate, burst, async (app, gw) => {
     const a = await createUser(app, 'otp_bulk_a');
@@ -146,8 +159,10 @@ async function otp(report: Report): Promise<void> {
     const job = await submitBulk(app, aNumbers, 'fairness bench: A bulk', a.token);
     console.log(`[otp] A's bulk (job ${job.id}) accepted in ${round(job.ms, 0)} ms`);
     const bNumbers = hkNumbers(bulk, singles);
-    const offsets = Array.from({ length: singles }, () => 1_000 + Math.random() * spreadMs).sort(
-      (x, y) => x - y,
+    let at = 0;
+    const offsets = Array.from(
+      { length: singles },
+      () => (at += gapMs.min + Math.random() * (gapMs.max - gapMs.min)),
     );
     const t0 = nowMs();
     let sent = 0;
