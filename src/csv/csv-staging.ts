@@ -11,6 +11,12 @@ const STATEMENT_TIMEOUT = '10min';
 /** Characters of COPY text sent at once: few writes, little held. */
 const BATCH_CHARS = 256 * 1024;
 
+/**
+ * COPY text held here while PostgreSQL catches up: parsing goes on while it stores the rows
+ * before (a few batches; with none, each batch waited for the one before to be taken).
+ */
+const COPY_AHEAD_BYTES = 4 * 1024 * 1024;
+
 const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 const NEEDS_ESCAPE = /[\\\t\n\r]/;
 /** A value in COPY's text format. */
@@ -61,7 +67,11 @@ export class CsvStaging {
       const job = await begin(runner.manager);
       // TypeORM's runner holds the pg client its queries go through; COPY needs that client.
       const client = (runner as unknown as { databaseConnection: PoolClient }).databaseConnection;
-      const copy = client.query(pgCopyStreams.from(copyRecipientsSql(job.tagStart === null)));
+      const copy = client.query(
+        pgCopyStreams.from(copyRecipientsSql(job.tagStart === null), {
+          highWaterMark: COPY_AHEAD_BYTES,
+        }),
+      );
       return new CsvStaging(runner, copy, job);
     } catch (e) {
       await runner.rollbackTransaction().catch(() => undefined);
