@@ -1,5 +1,6 @@
 import { INestApplication } from '@nestjs/common';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isUtf8 } from 'node:buffer';
 import { BearerStrategy } from '../auth/bearer.strategy.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from './app-error.js';
@@ -51,16 +52,13 @@ export const RECEIPTS_BODY_LIMIT = 1_000_000;
 const isLargeBodyRoute = (req: Request) =>
   LARGE_BODY_ROUTES.some((r) => r.method === req.method && r.path.test(req.path));
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The parser would decode invalid UTF-8 into U+FFFD and carry on, so a mangled text could be
- * queued as if it were what the client meant to send. The raw bytes are checked first.
+ * queued as if it were what the client meant to send. The raw bytes are checked first, in
+ * place (decoding them just to check would hold a second copy of a bulk body).
  */
 function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
-  try {
-    UTF8.decode(body);
-  } catch {
+  if (!isUtf8(body)) {
     throw new AppError(400, 'VALIDATION_ERROR', 'Request body is not valid UTF-8', [
       { message: 'JSON bodies must be encoded in UTF-8 (RFC 8259)' },
     ]);
