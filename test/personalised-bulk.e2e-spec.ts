@@ -190,6 +190,45 @@ describe('Personalised bulk (e2e)', () => {
     },
   );
 
+  it('answers the list-level rules as before: not an array, empty, unknown fields', async () => {
+    const details = async (body: object) =>
+      (await sendBulk(t, user.apiToken, body).expect(400)).body.error.details;
+    expect(await details({ content: 'hi', recipients: 'x' })).toEqual([
+      { field: 'recipients', message: 'recipients must contain at least 1 elements' },
+      { field: 'recipients', message: 'recipients must be an array' },
+    ]);
+    expect(await details({ content: 'hi', recipients: [] })).toEqual([
+      { field: 'recipients', message: 'recipients must contain at least 1 elements' },
+    ]);
+    expect(
+      await details({ content: 'hi', recipients: [{ phone: '+85291000001' }], extra: 1 }),
+    ).toEqual([{ field: 'extra', message: 'property extra should not exist' }]);
+  });
+
+  it('checks every row before refusing texts: a later bad number wins over an earlier long text', async () => {
+    const res = await sendBulk(t, user.apiToken, {
+      content: 'Hi {{a}}',
+      recipients: [
+        { phone: '+85291000001', vars: { a: '中'.repeat(1000) } },
+        { phone: '+8529', vars: { a: 'x' } },
+        { phone: '+85291000003' },
+      ],
+    }).expect(400);
+    expect(res.body.error.code).toBe('INVALID_PHONE_FORMAT');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual([
+      'recipients[1].phone',
+    ]);
+    const missing = await sendBulk(t, user.apiToken, {
+      content: 'Hi {{a}}',
+      recipients: [
+        { phone: '+85291000001', vars: { a: '中'.repeat(1000) } },
+        { phone: '+85291000002' },
+      ],
+    }).expect(400);
+    expect(missing.body.error.code).toBe('MISSING_FIELDS');
+    expect(missing.body.error.details[0].field).toBe('recipients[1]');
+  });
+
   it('refuses a bad placeholder in inline content with its position', async () => {
     const res = await sendBulk(t, user.apiToken, {
       content: 'Hi {{a',
