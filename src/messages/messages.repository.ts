@@ -8,6 +8,7 @@ import { fairTagSql, fairTagsCte } from '../queue/queue.sql.js';
 import type { SendWindow } from '../scheduling/send-window.js';
 import type { SmsEncoding } from './sms-encoding.js';
 import { STAGED_RECIPIENTS_SQL } from './staged-recipients.sql.js';
+import { textArrayLiteral } from './array-literal.js';
 import { JobStatus, MessageRow, RecipientRow, RecipientStatus } from './message-row.js';
 
 export interface NewMessage {
@@ -126,6 +127,12 @@ const insertMessageSql = (template: string, personal: string | null) => {
 };
 
 /*
+ * A personalised recipient's own text and segments, passed as text[] literals with '' for
+ * null (textArrayLiteral): a rendered text is never empty and never has 0 segments.
+ */
+const OWN_TEXT = `NULLIF(t.content, ''), NULLIF(t.segments, '')::smallint`;
+
+/*
  * A job and its recipients in one statement (atomic on its own: no BEGIN/COMMIT round
  * trips, which bench/submissions showed to be most of a single SMS's cost): $1-$15 the job,
  * $16 lane, $17 cost of one SMS, $18 the numbers, $19-$20 its template and version,
@@ -141,10 +148,10 @@ const insertJobSql = (personal: boolean) => `
   ${fairTagsCte({ lane: '$16', userId: '$1', cost: '$17', count: 'cardinality($18::text[])' })},
   added AS (
     INSERT INTO recipients (message_id, ordinal, phone, priority, vtag, status${personal ? ', content, segments' : ''})
-    SELECT job.id, t.ord, t.phone, $16, ${fairTagSql('t.ord')}, ${firstStatusSql(`'pending'`)}${personal ? ', t.content, t.segments' : ''}
+    SELECT job.id, t.ord, t.phone, $16, ${fairTagSql('t.ord')}, ${firstStatusSql(`'pending'`)}${personal ? `, ${OWN_TEXT}` : ''}
     FROM job, ${
       personal
-        ? 'unnest($18::text[], $23::text[], $24::smallint[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
+        ? 'unnest($18::text[], $23::text[], $24::text[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
         : 'unnest($18::text[]) WITH ORDINALITY AS t(phone, ord)'
     }
   )
@@ -161,10 +168,10 @@ const insertHeldJobSql = (personal: boolean) => `
   ${insertMessageSql('$19, $20', personal ? '$21, $22' : null)},
   added AS (
     INSERT INTO recipients (message_id, ordinal, phone, priority, status${personal ? ', content, segments' : ''})
-    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(`'held'`)}${personal ? ', t.content, t.segments' : ''}
+    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(`'held'`)}${personal ? `, ${OWN_TEXT}` : ''}
     FROM job, ${
       personal
-        ? 'unnest($17::text[], $23::text[], $24::smallint[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
+        ? 'unnest($17::text[], $23::text[], $24::text[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
         : 'unnest($17::text[]) WITH ORDINALITY AS t(phone, ord)'
     }
   )
@@ -313,14 +320,17 @@ export class MessagesRepository {
     const job = this.jobParams(m, m.phones.length);
     const p = m.personal;
     const tpl = [m.template?.id ?? null, m.template?.version ?? null];
-    const extra = p ? [...tpl, true, p.totalSegments, p.contents, p.segments] : tpl;
+    const extra = p
+      ? [...tpl, true, p.totalSegments, textArrayLiteral(p.contents), textArrayLiteral(p.segments)]
+      : tpl;
+    const phones = textArrayLiteral(m.phones);
     const lane = m.adhoc ? 0 : 1;
     const cost = this.config.smsRateUnit === 'segment' ? m.segments : 1;
     const [row] = m.holdUntil
       ? await db.query(p ? INSERT_PERSONAL_HELD_JOB_SQL : INSERT_HELD_JOB_SQL, [
           ...job,
           lane,
-          m.phones,
+          phones,
           String(m.holdUntil.getTime()),
           ...extra,
         ])
@@ -328,7 +338,7 @@ export class MessagesRepository {
           ...job,
           lane,
           cost,
-          m.phones,
+          phones,
           ...extra,
         ]);
     return this.inserted(db, m, row);
