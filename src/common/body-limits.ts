@@ -6,6 +6,7 @@ import { AppConfig } from '../config/app-config.js';
 import { AppError } from './app-error.js';
 import { sameSecret } from './same-secret.js';
 import { isJsonContentType } from './json-body.js';
+import { collectAfterAnswer } from './collect-after-answer.js';
 
 /** Every route's body limit but the bulk ones: a single SMS or a user fits many times over. */
 export const SMALL_BODY_LIMIT = 64 * 1024;
@@ -123,7 +124,11 @@ export function jsonBodyParsers(app: INestApplication, config: AppConfig): Reque
     const token = bearerToken(req);
     if (token === undefined) return refuse();
     strategy.validate(token).then(
-      (user) => (user ? large(req, res, next) : refuse()),
+      (user) => {
+        if (!user) return refuse();
+        collectAfterAnswer(req, res);
+        large(req, res, next);
+      },
       (err: unknown) => next(err),
     );
   };
