@@ -20,6 +20,7 @@ import { checkUrgentAllowed, wantsUrgent } from './lanes.js';
 import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
 import { MessageRow } from './message-row.js';
 import { MessagesRepository, NewMessage, SendRoute } from './messages.repository.js';
+import { updateJson } from './json-hash.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
 import { UNFINISHED } from './statuses.js';
@@ -363,7 +364,7 @@ export class MessagesService {
     if (dto.window) meaning.push(dto.window);
     if (dto.template) meaning.push(dto.template);
     if (dto.personal) meaning.push(dto.personal.contents);
-    const hash = () => createHash('sha256').update(JSON.stringify(meaning)).digest('hex');
+    const hash = () => updateJson(createHash('sha256'), meaning).digest('hex');
     const outcome = await this.repo.insert({
       userId,
       content: dto.content,
