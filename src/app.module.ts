@@ -6,6 +6,7 @@ import { EnvelopeExceptionFilter, validationDetails } from './common/envelope.fi
 import { EnvelopeInterceptor } from './common/envelope.interceptor.js';
 import { AppError } from './common/app-error.js';
 import { ClockModule } from './common/clock.module.js';
+import { standInBody } from './common/elements-checked-later.js';
 import { CsvModule } from './csv/csv.module.js';
 import { ExportsModule } from './exports/exports.module.js';
 import { AppConfig } from './config/app-config.js';
@@ -29,6 +30,13 @@ import { WebhooksModule } from './webhooks/webhooks.module.js';
 class AppValidationPipe extends ValidationPipe {
   protected override transformPrimitive(value: unknown, metadata: ArgumentMetadata): unknown {
     return metadata.type === 'param' ? value : super.transformPrimitive(value, metadata);
+  }
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const parts = metadata.type === 'body' ? standInBody(metadata.metatype, value) : null;
+    if (!parts) return super.transform(value, metadata);
+    const dto: unknown = await super.transform(parts.standIn, metadata);
+    return Object.assign(dto as object, parts.held);
   }
 }
 

@@ -190,6 +190,83 @@ describe('Personalised bulk (e2e)', () => {
     },
   );
 
+  it.each([
+    ['sent at once', {}],
+    ['held until its send_at', { send_at: new Date(Date.now() + 3_600_000).toISOString() }],
+  ])(
+    'stores quotes, backslashes, braces, commas and "NULL" as rendered (%s), no own text where it is the job\'s',
+    async (_, when) => {
+      const values = ['say "hi"', 'back\\slash \\"', '{a,b}', 'NULL', '', '中文', '{{v}}'];
+      const res = await sendBulk(t, user.apiToken, {
+        ...when,
+        content: '{{v}}',
+        recipients: values.map((v, i) => ({ phone: `+8529300000${i}`, vars: { v } })),
+      });
+      // '' renders an empty text, which cannot be sent: that row alone is refused.
+      expect(res.status).toBe(400);
+      expect(res.body.error.details).toEqual([
+        expect.objectContaining({ field: 'recipients[4]', value: '+85293000004' }),
+      ]);
+      const sent = values.filter((v) => v !== '');
+      const ok = await sendBulk(t, user.apiToken, {
+        ...when,
+        content: '{{v}}',
+        recipients: sent.map((v, i) => ({ phone: `+8529300001${i}`, vars: { v } })),
+      }).expect(202);
+      const rows = await t.db.dataSource.query(
+        `SELECT phone, content, segments FROM recipients WHERE message_id = $1 ORDER BY ordinal`,
+        [ok.body.data.id],
+      );
+      // The last row renders the job's own content: stored without a text of its own.
+      expect(rows).toEqual(
+        sent.map((v, i) => ({
+          phone: `+8529300001${i}`,
+          content: v === '{{v}}' ? null : v,
+          segments: v === '{{v}}' ? null : 1,
+        })),
+      );
+    },
+  );
+
+  it('answers the list-level rules as before: not an array, empty, unknown fields', async () => {
+    const details = async (body: object) =>
+      (await sendBulk(t, user.apiToken, body).expect(400)).body.error.details;
+    expect(await details({ content: 'hi', recipients: 'x' })).toEqual([
+      { field: 'recipients', message: 'recipients must contain at least 1 elements' },
+      { field: 'recipients', message: 'recipients must be an array' },
+    ]);
+    expect(await details({ content: 'hi', recipients: [] })).toEqual([
+      { field: 'recipients', message: 'recipients must contain at least 1 elements' },
+    ]);
+    expect(
+      await details({ content: 'hi', recipients: [{ phone: '+85291000001' }], extra: 1 }),
+    ).toEqual([{ field: 'extra', message: 'property extra should not exist' }]);
+  });
+
+  it('checks every row before refusing texts: a later bad number wins over an earlier long text', async () => {
+    const res = await sendBulk(t, user.apiToken, {
+      content: 'Hi {{a}}',
+      recipients: [
+        { phone: '+85291000001', vars: { a: '中'.repeat(1000) } },
+        { phone: '+8529', vars: { a: 'x' } },
+        { phone: '+85291000003' },
+      ],
+    }).expect(400);
+    expect(res.body.error.code).toBe('INVALID_PHONE_FORMAT');
+    expect(res.body.error.details.map((d: { field: string }) => d.field)).toEqual([
+      'recipients[1].phone',
+    ]);
+    const missing = await sendBulk(t, user.apiToken, {
+      content: 'Hi {{a}}',
+      recipients: [
+        { phone: '+85291000001', vars: { a: '中'.repeat(1000) } },
+        { phone: '+85291000002' },
+      ],
+    }).expect(400);
+    expect(missing.body.error.code).toBe('MISSING_FIELDS');
+    expect(missing.body.error.details[0].field).toBe('recipients[1]');
+  });
+
   it('refuses a bad placeholder in inline content with its position', async () => {
     const res = await sendBulk(t, user.apiToken, {
       content: 'Hi {{a',

@@ -1,10 +1,12 @@
 import { INestApplication } from '@nestjs/common';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
+import { isUtf8 } from 'node:buffer';
 import { BearerStrategy } from '../auth/bearer.strategy.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from './app-error.js';
 import { sameSecret } from './same-secret.js';
 import { isJsonContentType } from './json-body.js';
+import { collectAfterAnswer } from './collect-after-answer.js';
 
 /** Every route's body limit but the bulk ones: a single SMS or a user fits many times over. */
 export const SMALL_BODY_LIMIT = 64 * 1024;
@@ -51,16 +53,13 @@ export const RECEIPTS_BODY_LIMIT = 1_000_000;
 const isLargeBodyRoute = (req: Request) =>
   LARGE_BODY_ROUTES.some((r) => r.method === req.method && r.path.test(req.path));
 
-const UTF8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
  * The parser would decode invalid UTF-8 into U+FFFD and carry on, so a mangled text could be
- * queued as if it were what the client meant to send. The raw bytes are checked first.
+ * queued as if it were what the client meant to send. The raw bytes are checked first, in
+ * place (decoding them just to check would hold a second copy of a bulk body).
  */
 function requireUtf8(_req: unknown, _res: unknown, body: Buffer): void {
-  try {
-    UTF8.decode(body);
-  } catch {
+  if (!isUtf8(body)) {
     throw new AppError(400, 'VALIDATION_ERROR', 'Request body is not valid UTF-8', [
       { message: 'JSON bodies must be encoded in UTF-8 (RFC 8259)' },
     ]);
@@ -125,7 +124,11 @@ export function jsonBodyParsers(app: INestApplication, config: AppConfig): Reque
     const token = bearerToken(req);
     if (token === undefined) return refuse();
     strategy.validate(token).then(
-      (user) => (user ? large(req, res, next) : refuse()),
+      (user) => {
+        if (!user) return refuse();
+        collectAfterAnswer(req, res);
+        large(req, res, next);
+      },
       (err: unknown) => next(err),
     );
   };

@@ -21,20 +21,39 @@ const MAX_DEPTH = 32;
 /** class-transformer drops these silently, so the whitelist never sees them as unknown. */
 const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
-/** Why a parsed JSON body is refused before any DTO sees it, or null. */
+/**
+ * Why a parsed JSON body is refused before any DTO sees it, or null. It walks every value of
+ * a bulk body (100 000 recipients and their vars), so it allocates nothing per value: no
+ * key or value lists, no pairs on the stack.
+ */
 export function jsonBodyProblem(body: unknown): string | null {
   if (body === null || typeof body !== 'object') return null;
-  const stack: [object, number][] = [[body, 1]];
-  while (stack.length) {
-    const [value, depth] = stack.pop()!;
+  const values: object[] = [body];
+  const depths: number[] = [1];
+  while (values.length) {
+    const value = values.pop()!;
+    const depth = depths.pop()!;
     // Deeper bodies would overflow the stack of the recursive DTO transformation (a 500).
     if (depth > MAX_DEPTH) return `JSON nested deeper than ${MAX_DEPTH} levels`;
-    if (!Array.isArray(value)) {
-      const bad = Object.keys(value).find((k) => FORBIDDEN_KEYS.has(k));
-      if (bad !== undefined) return `field name "${bad}" is not allowed`;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        const v: unknown = value[i];
+        if (v !== null && typeof v === 'object') {
+          values.push(v);
+          depths.push(depth + 1);
+        }
+      }
+      continue;
     }
-    for (const v of Object.values(value)) {
-      if (v !== null && typeof v === 'object') stack.push([v, depth + 1]);
+    const record = value as Record<string, unknown>;
+    // JSON.parse makes plain objects: every key for-in meets is their own.
+    for (const k in record) {
+      if (FORBIDDEN_KEYS.has(k)) return `field name "${k}" is not allowed`;
+      const v = record[k];
+      if (v !== null && typeof v === 'object') {
+        values.push(v);
+        depths.push(depth + 1);
+      }
     }
   }
   return null;

@@ -13,6 +13,7 @@ import {
   SUPPRESS_UPLOADED_SQL,
   UPLOAD_JOB_SQL,
 } from './upload-job.sql.js';
+import { textArrayLiteral } from './array-literal.js';
 import {
   JobStatus,
   MESSAGE_COLUMNS,
@@ -157,6 +158,12 @@ const insertMessageSql = (template: string, personal: string | null) => {
 };
 
 /*
+ * A personalised recipient's own text and segments, passed as text[] literals with '' for
+ * null (textArrayLiteral): a rendered text is never empty and never has 0 segments.
+ */
+const OWN_TEXT = `NULLIF(t.content, ''), NULLIF(t.segments, '')::smallint`;
+
+/*
  * A job and its recipients in one statement (atomic on its own: no BEGIN/COMMIT round
  * trips, which bench/submissions showed to be most of a single SMS's cost): $1-$15 the job,
  * $16 lane, $17 cost of one SMS, $18 the numbers, $19-$20 its template and version,
@@ -172,10 +179,10 @@ const insertJobSql = (personal: boolean) => `
   ${fairTagsCte({ lane: '$16', userId: '$1', cost: '$17', count: 'cardinality($18::text[])' })},
   added AS (
     INSERT INTO recipients (message_id, ordinal, phone, priority, vtag, status${personal ? ', content, segments' : ''})
-    SELECT job.id, t.ord, t.phone, $16, ${fairTagSql('t.ord')}, ${firstStatusSql(`'pending'`)}${personal ? ', t.content, t.segments' : ''}
+    SELECT job.id, t.ord, t.phone, $16, ${fairTagSql('t.ord')}, ${firstStatusSql(`'pending'`)}${personal ? `, ${OWN_TEXT}` : ''}
     FROM job, ${
       personal
-        ? 'unnest($18::text[], $23::text[], $24::smallint[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
+        ? 'unnest($18::text[], $23::text[], $24::text[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
         : 'unnest($18::text[]) WITH ORDINALITY AS t(phone, ord)'
     }
   )
@@ -192,10 +199,10 @@ const insertHeldJobSql = (personal: boolean) => `
   ${insertMessageSql('$19, $20', personal ? '$21, $22' : null)},
   added AS (
     INSERT INTO recipients (message_id, ordinal, phone, priority, status${personal ? ', content, segments' : ''})
-    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(`'held'`)}${personal ? ', t.content, t.segments' : ''}
+    SELECT job.id, t.ord, t.phone, $16, ${firstStatusSql(`'held'`)}${personal ? `, ${OWN_TEXT}` : ''}
     FROM job, ${
       personal
-        ? 'unnest($17::text[], $23::text[], $24::smallint[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
+        ? 'unnest($17::text[], $23::text[], $24::text[]) WITH ORDINALITY AS t(phone, content, segments, ord)'
         : 'unnest($17::text[]) WITH ORDINALITY AS t(phone, ord)'
     }
   )
@@ -358,14 +365,17 @@ export class MessagesRepository {
     const job = this.jobParams(m, m.phones.length);
     const p = m.personal;
     const tpl = [m.template?.id ?? null, m.template?.version ?? null];
-    const extra = p ? [...tpl, true, p.totalSegments, p.contents, p.segments] : tpl;
+    const extra = p
+      ? [...tpl, true, p.totalSegments, textArrayLiteral(p.contents), textArrayLiteral(p.segments)]
+      : tpl;
+    const phones = textArrayLiteral(m.phones);
     const lane = m.adhoc ? 0 : 1;
     const cost = this.config.smsRateUnit === 'segment' ? m.segments : 1;
     const [row] = m.holdUntil
       ? await db.query(p ? INSERT_PERSONAL_HELD_JOB_SQL : INSERT_HELD_JOB_SQL, [
           ...job,
           lane,
-          m.phones,
+          phones,
           String(m.holdUntil.getTime()),
           ...extra,
         ])
@@ -373,7 +383,7 @@ export class MessagesRepository {
           ...job,
           lane,
           cost,
-          m.phones,
+          phones,
           ...extra,
         ]);
     return this.inserted(db, m, row);

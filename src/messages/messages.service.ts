@@ -26,6 +26,7 @@ import {
   SendRoute,
   UploadJobStart,
 } from './messages.repository.js';
+import { updateJson } from './json-hash.js';
 import { normalizePhone, normalizeRecipients, PhonePolicy } from './phone-numbers.js';
 import { analyzeContent, ContentInfo } from './sms-encoding.js';
 import { UNFINISHED } from './statuses.js';
@@ -394,7 +395,7 @@ export class MessagesService {
     if (dto.window) meaning.push(dto.window);
     if (dto.template) meaning.push(dto.template);
     if (dto.personal) meaning.push(dto.personal.contents);
-    const hash = () => createHash('sha256').update(JSON.stringify(meaning)).digest('hex');
+    const hash = () => updateJson(createHash('sha256'), meaning).digest('hex');
     const outcome = await this.repo.insert({
       userId,
       content: dto.content,

@@ -127,53 +127,52 @@ export function personalise(
   const shapes: ErrorDetail[] = [];
   const badPhones: ErrorDetail[] = [];
   const missing: MissingRow[] = [];
+  const problems = new Map<string, { status: number; details: ErrorDetail[] }>();
   const seen = new Set<string>();
-  const kept: { index: number; phone: string; vars: Map<string, string> }[] = [];
-  let duplicatesRemoved = 0;
-  rows.forEach((r, i) => {
+  // Each row is rendered as it is read and only its text kept (not its values): a bulk's
+  // rows are then held once, as the parser left them. Its errors still come in the order
+  // of the rules: shapes, numbers, missing values, then texts that cannot be sent.
+  const out = emptyList();
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i];
     const shape = shapeProblem(r);
     if (shape) {
       shapes.push({ field: `recipients[${i}].${shape.field}`, message: shape.message });
-      return;
+      continue;
     }
     const phone = deps.normalizePhone(r.phone as string);
     if (!phone.ok) {
       badPhones.push({ field: `recipients[${i}].phone`, value: r.phone, message: phone.message });
-      return;
+      continue;
     }
     const vars = normalizeVars(r.vars as Record<string, unknown> | undefined);
     const lacking = missingNames(template, vars);
     if (lacking.length > 0) missing.push({ index: i, phone: phone.e164, missing: lacking });
-    if (seen.has(phone.e164)) duplicatesRemoved++;
-    else {
-      seen.add(phone.e164);
-      kept.push({ index: i, phone: phone.e164, vars });
+    if (seen.has(phone.e164)) {
+      out.duplicatesRemoved++;
+      continue;
     }
-  });
-  if (shapes.length > 0) refuse(400, 'VALIDATION_ERROR', 'are malformed', shapes);
-  if (badPhones.length > 0) refuse(400, 'INVALID_PHONE_FORMAT', 'have invalid numbers', badPhones);
-  if (missing.length > 0) throw missingFieldsError(missing);
-
-  const out: PersonalisedList = { ...emptyList(), duplicatesRemoved };
-  const problems = new Map<string, ErrorDetail[]>();
-  const statusOf = new Map<string, number>();
-  for (const k of kept) {
-    const text = render(template, k.vars);
+    seen.add(phone.e164);
+    // Once any row is refused, no text is queued: rendering would be wasted.
+    if (shapes.length + badPhones.length + missing.length > 0) continue;
+    const text = render(template, vars);
     let info: ContentInfo;
     try {
       info = deps.checkContent(text);
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
-      const list = problems.get(e.code) ?? [];
-      list.push({ field: `recipients[${k.index}]`, value: k.phone, message: e.message });
-      problems.set(e.code, list);
-      statusOf.set(e.code, e.getStatus());
+      const problem = problems.get(e.code) ?? { status: e.getStatus(), details: [] };
+      problem.details.push({ field: `recipients[${i}]`, value: phone.e164, message: e.message });
+      problems.set(e.code, problem);
       continue;
     }
-    addRendered(out, k.phone, text, source, info);
+    addRendered(out, phone.e164, text, source, info);
   }
-  for (const [code, details] of problems) {
-    refuse(statusOf.get(code)!, code, 'have a rendered text that cannot be sent', details);
+  if (shapes.length > 0) refuse(400, 'VALIDATION_ERROR', 'are malformed', shapes);
+  if (badPhones.length > 0) refuse(400, 'INVALID_PHONE_FORMAT', 'have invalid numbers', badPhones);
+  if (missing.length > 0) throw missingFieldsError(missing);
+  for (const [code, { status, details }] of problems) {
+    refuse(status, code, 'have a rendered text that cannot be sent', details);
   }
   return out;
 }

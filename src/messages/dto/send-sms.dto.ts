@@ -16,6 +16,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
+import { ElementsCheckedLater } from '../../common/elements-checked-later.js';
 import { PRIORITIES, type Priority } from '../lanes.js';
 
 const CONTENT_RULES =
@@ -203,7 +204,9 @@ export class SendBulkDto extends TextFields {
   })
   @IsArray()
   @ArrayMinSize(1)
-  // Elements are checked by the phone normaliser, which reports each bad one by index.
+  // Elements are checked by the phone normaliser or personalise(), which report each bad one
+  // by index.
+  @ElementsCheckedLater()
   recipients: unknown[];
 
   @ApiPropertyOptional({
