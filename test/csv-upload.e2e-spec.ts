@@ -21,7 +21,10 @@ describe('CSV upload (e2e)', () => {
       .send(typeof csv === 'string' ? Buffer.from(csv, 'utf8') : csv);
 
   beforeAll(async () => {
-    t = await createTestApp({ QUEUE_ROLE: 'api', SMS_MAX_CSV_ROWS: String(MAX_ROWS) }, 'csv');
+    t = await createTestApp(
+      { QUEUE_ROLE: 'api', SMS_MAX_CSV_ROWS: String(MAX_ROWS), SMS_MAX_CONCURRENT_UPLOADS: '2' },
+      'csv',
+    );
     user = await createUser(t, { username: 'csv_user' });
   });
   afterAll(async () => {
@@ -420,5 +423,33 @@ describe('CSV upload (e2e)', () => {
       content: 'Hi {{name}}',
     }).expect(202);
     expect(a).toEqual(await stored(bulk.body.data.id));
+  });
+
+  it('stores at most SMS_MAX_CONCURRENT_UPLOADS uploads at once: one more is 429 with Retry-After, dry runs still answered', async () => {
+    const head = (from: number) =>
+      `phone,name\n${hkMobiles(500, from)
+        .map((p) => `${p},N`)
+        .join('\n')}\n`;
+    const first = await streamedUpload(`content=${encodeURIComponent('Hi {{name}}')}`);
+    first.req.write(head(8_000_000));
+    await untilCopying(1);
+    const second = await streamedUpload(`content=${encodeURIComponent('Hi {{name}}')}`);
+    second.req.write(head(8_100_000));
+    await untilCopying(2);
+    const before = await countRows(t);
+
+    const refused = await upload('content=Hi', 'phone\n+85291000070\n').expect(429);
+    expect(refused.body.error.code).toBe('RATE_LIMITED');
+    expect(refused.headers['retry-after']).toBe('5');
+    await upload('content=Hi&dry_run=true', 'phone\n+85291000070\n').expect(200);
+    expect(await countRows(t)).toEqual(before);
+
+    first.req.end();
+    second.req.end();
+    expect((await first.answer).status).toBe(202);
+    expect((await second.answer).status).toBe(202);
+    // Both slots free again once answered.
+    await upload('content=Hi', 'phone\n+85291000070\n').expect(202);
+    await upload('content=Hi', 'phone\n+85291000071\n').expect(202);
   });
 });

@@ -51,6 +51,8 @@ export interface AppConfig {
   smsMaxBulkRecipients: number;
   /** Data rows of one CSV upload (CONTENT.md). */
   smsMaxCsvRows: number;
+  /** CSV uploads one process stores at once (each holds a database connection throughout). */
+  smsMaxConcurrentUploads: number;
   smsAllowedCountries: string[];
   smsDefaultCountry?: string;
   rateLimitStore: RateLimitStoreKind;

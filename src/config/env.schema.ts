@@ -104,6 +104,7 @@ export class EnvSchema {
   @Min(1)
   @Max(10000000)
   SMS_MAX_CSV_ROWS?: number;
+  @IsOptional() @Transform(toNumber) @IsInt() @Min(1) @Max(100) SMS_MAX_CONCURRENT_UPLOADS?: number;
   @IsOptional()
   @Transform(toList)
   @Matches(/^[A-Z]{2}$/, { each: true })

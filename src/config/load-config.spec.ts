@@ -30,6 +30,7 @@ describe(loadConfig.name, () => {
       smsMaxSegments: 10,
       smsMaxBulkRecipients: 100000,
       smsMaxCsvRows: 1000000,
+      smsMaxConcurrentUploads: 2,
       rateLimitStore: 'postgres',
       queueRole: 'all',
       smsRequestTimeoutMs: 30000,

@@ -122,6 +122,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
     smsSendWindow: sendWindow,
     smsMaxBulkRecipients: e.SMS_MAX_BULK_RECIPIENTS ?? 100000,
     smsMaxCsvRows: e.SMS_MAX_CSV_ROWS ?? 1_000_000,
+    // A quarter of the pool: uploads by the dozen must leave connections for everything else.
+    smsMaxConcurrentUploads:
+      e.SMS_MAX_CONCURRENT_UPLOADS ?? Math.max(1, Math.floor((e.DATABASE_POOL_SIZE ?? 10) / 4)),
     smsAllowedCountries: e.SMS_ALLOWED_COUNTRIES ?? [],
     smsDefaultCountry: e.SMS_DEFAULT_COUNTRY,
     rateLimitStore: (e.RATE_LIMIT_STORE ?? 'postgres') as RateLimitStoreKind,

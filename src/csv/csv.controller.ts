@@ -15,6 +15,7 @@ import { ApiCsvBodyErrors, ApiEnvelope, ApiErrorExample, ApiErrors } from '../co
 import { AppError } from '../common/app-error.js';
 import { isCsvContentType } from '../common/body-limits.js';
 import { CsvUploadService } from './csv-upload.service.js';
+import { UploadSlots } from './upload-slots.js';
 import { CsvAcceptedDto, CsvQueryDto, CsvReportDto } from './dto/csv.dto.js';
 
 const EXAMPLE_CSV = 'phone,name,date\n+85291234567,Chan,3 Dec\n+85291234568,Wong,4 Dec\n';
@@ -23,7 +24,10 @@ const EXAMPLE_CSV = 'phone,name,date\n+85291234567,Chan,3 Dec\n+85291234568,Wong
 @Authenticated()
 @Controller('api/sms')
 export class CsvController {
-  constructor(private readonly csv: CsvUploadService) {}
+  constructor(
+    private readonly csv: CsvUploadService,
+    private readonly slots: UploadSlots,
+  ) {}
 
   @Post('send-csv')
   @HttpCode(202)
@@ -55,6 +59,12 @@ export class CsvController {
   )
   @ApiErrorExample(404, 'template_id is not one of yours', 'NOT_FOUND', 'Template not found')
   @ApiCsvBodyErrors()
+  @ApiErrorExample(
+    429,
+    'SMS_MAX_CONCURRENT_UPLOADS uploads are being stored by this server already (Retry-After says when to try again); dry runs are not counted',
+    'RATE_LIMITED',
+    '2 CSV upload(s) are being stored by this server already; try again in a few seconds',
+  )
   @ApiErrors(422)
   async sendCsv(
     @CurrentUser() user: AuthenticatedUser,
@@ -67,8 +77,13 @@ export class CsvController {
     if (hasBody && !isCsvContentType(req.headers['content-type'] ?? '')) {
       throw new AppError(415, 'UNSUPPORTED_MEDIA_TYPE', 'Request bodies must be text/csv here');
     }
-    const answer = await this.csv.upload(user, q, req);
-    if (q.dry_run) res.status(200);
-    return answer;
+    const release = q.dry_run ? () => undefined : this.slots.take(res);
+    try {
+      const answer = await this.csv.upload(user, q, req);
+      if (q.dry_run) res.status(200);
+      return answer;
+    } finally {
+      release();
+    }
   }
 }

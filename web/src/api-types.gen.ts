@@ -4988,6 +4988,24 @@ export interface operations {
           'application/json': components['schemas']['ErrorEnvelopeDto'];
         };
       };
+      /** @description SMS_MAX_CONCURRENT_UPLOADS uploads are being stored by this server already (Retry-After says when to try again); dry runs are not counted */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          /**
+           * @example {
+           *       "success": false,
+           *       "error": {
+           *         "code": "RATE_LIMITED",
+           *         "message": "2 CSV upload(s) are being stored by this server already; try again in a few seconds"
+           *       }
+           *     }
+           */
+          'application/json': components['schemas']['ErrorEnvelopeDto'];
+        };
+      };
     };
   };
   AdminSuppressionsController_list: {
