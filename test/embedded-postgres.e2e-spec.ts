@@ -42,7 +42,7 @@ describe('Embedded PostgreSQL superuser password (e2e)', () => {
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('is random per data directory, kept 0600 beside it; the old fixed one is refused', async () => {
+  it('is random per data directory, kept 0600 beside it; the old fixed one is refused; it listens on loopback only', async () => {
     const dir = join(root, 'fresh', 'postgres');
     const db = await startEmbeddedPostgres(dir, 'smspanel');
     let password: string;
@@ -57,6 +57,15 @@ describe('Embedded PostgreSQL superuser password (e2e)', () => {
       expect(await loginWith(db.url, LEGACY_EMBEDDED_PASSWORD)).toBe('28P01');
       expect(await loginWith(db.url, 'wrong')).toBe('28P01');
       expect(await loginWith(db.url, password)).toBe('ok');
+      // Reachable from this machine only, whatever the password.
+      const client = new pg.Client({ connectionString: db.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query('SHOW listen_addresses');
+        expect(rows[0].listen_addresses).toBe('127.0.0.1');
+      } finally {
+        await client.end();
+      }
     } finally {
       await db.stop();
     }

@@ -60,6 +60,11 @@ describe('Templates (e2e)', () => {
     { name: '', content: 'x' },
     { name: 'x', content: 5 },
     { name: 'x', content: 'y', z: 1 },
+    // Control characters (SECURITY.md content rules): none in names, only \n, \r, \t in texts.
+    { name: 'x', content: 'bell \u0007 here' },
+    { name: 'x', content: 'escape \u001b[31m' },
+    { name: 'tab\there', content: 'y' },
+    { name: 'x', content: 'lone \ud800 surrogate' },
   ])('refuses the body %j with 400', async (body) => {
     const res = await create(alice.apiToken, body).expect(400);
     expect(res.body.error.code).toBe('VALIDATION_ERROR');
