@@ -9,7 +9,7 @@ import { AppConfigModule } from '../src/config/config.module.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { RateLimitModule } from '../src/rate-limit/rate-limit.module.js';
 import { RateLimiterService } from '../src/rate-limit/rate-limiter.service.js';
-import { PostgresTokenBucketStore } from '../src/rate-limit/stores/postgres.store.js';
+import { PostgresTokenBucketStore, REFILL_SHARE } from '../src/rate-limit/stores/postgres.store.js';
 import type { BucketSettings } from '../src/rate-limit/stores/token-bucket.store.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -74,6 +74,26 @@ describe('RateLimit (PostgreSQL store)', () => {
     expect(refused.granted).toBe(0);
     expect(refused.waitMs).toBeGreaterThan(1900);
     expect(refused.waitMs).toBeLessThanOrEqual(2000);
+  });
+
+  it('refills at REFILL_SHARE of the rate: wall-clock slew never makes the gateway see more', async () => {
+    const { storeA } = await pair('share', { msgsPerSec: 2, burstCapacity: 5_000 });
+    // Empty, as last accounted 1 000 s ago on the database clock: 2 000 tokens at the full rate.
+    await db.dataSource.query(
+      `UPDATE rate_limit_buckets SET tokens = 0, updated_at = clock_timestamp() - interval '1000 s'
+       WHERE name = 'share'`,
+    );
+    const { tokens } = await storeA.peek();
+    expect(REFILL_SHARE).toBeLessThan(1);
+    expect(tokens).toBeGreaterThanOrEqual(2_000 * REFILL_SHARE);
+    expect(tokens).toBeLessThan(2_000 * REFILL_SHARE + 0.1);
+    // And a refused take waits for the slower refill: 1 token at 2 × REFILL_SHARE per second.
+    await db.dataSource.query(
+      `UPDATE rate_limit_buckets SET tokens = 0, updated_at = clock_timestamp() WHERE name = 'share'`,
+    );
+    const refused = await storeA.take(1);
+    expect(refused.granted).toBe(0);
+    expect(refused.waitMs).toBeGreaterThanOrEqual(Math.floor(500 / REFILL_SHARE) - 5);
   });
 
   it('refuses an all-or-nothing take above the burst and debits nothing', async () => {

@@ -11,9 +11,20 @@ import type {
   TokenBucketStore,
 } from './token-bucket.store.js';
 
+/**
+ * The share of the configured rate this bucket refills at. Its clock, PostgreSQL's
+ * `clock_timestamp()` (the one clock every process shares), is the wall clock, which NTP may
+ * slew by up to 500 ppm; a gateway counting with a steadier clock then sees the rate
+ * exceeded by as much, and at full rate for minutes that outgrows any burst (measured here:
+ * the wall clock ran 22-68 ppm fast, and bench/high-rate saw 2 000.15/s with 2 000/s set, the
+ * window bound broken by 2.8 requests beyond its slack). Refilling 0.1 % slower keeps every
+ * window at the gateway within burst + rate × t whatever the slew.
+ */
+export const REFILL_SHARE = 0.999;
+
 /** Tokens accrued since updated_at at time `now`, capped at the burst (see token-bucket.ts refill). */
 const refilled = (now: string) =>
-  `LEAST(burst_capacity, tokens + msgs_per_sec * GREATEST(0, EXTRACT(EPOCH FROM ${now} - updated_at)::float8))`;
+  `LEAST(burst_capacity, tokens + msgs_per_sec * ${REFILL_SHARE} * GREATEST(0, EXTRACT(EPOCH FROM ${now} - updated_at)::float8))`;
 
 const INIT_SQL = `
   INSERT INTO rate_limit_buckets (name, msgs_per_sec, burst_capacity, tokens, updated_at)
@@ -110,7 +121,7 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
         ? 0
         : msUntil(
             { tokens: row.tokens, updatedAt: row.hold_ms },
-            settings,
+            { ...settings, msgsPerSec: settings.msgsPerSec * REFILL_SHARE },
             0,
             partial ? 1 + reserveTokens(settings, opts.keepMs) : n,
           );
