@@ -9,7 +9,8 @@ import { AppConfigModule } from '../src/config/config.module.js';
 import { dataSourceOptions } from '../src/database/data-source-options.js';
 import { RateLimitModule } from '../src/rate-limit/rate-limit.module.js';
 import { RateLimiterService } from '../src/rate-limit/rate-limiter.service.js';
-import { PostgresTokenBucketStore, REFILL_SHARE } from '../src/rate-limit/stores/postgres.store.js';
+import { PostgresTokenBucketStore } from '../src/rate-limit/stores/postgres.store.js';
+import { REFILL_SHARE } from '../src/rate-limit/token-bucket.js';
 import type { BucketSettings } from '../src/rate-limit/stores/token-bucket.store.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 

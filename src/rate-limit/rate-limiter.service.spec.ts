@@ -3,9 +3,12 @@ import { RateLimiterService } from './rate-limiter.service.js';
 import { MemoryTokenBucketStore } from './stores/memory.store.js';
 import { FakeClock, flush } from './testing/fake-clock.js';
 
+/** These tests time the limiter to the millisecond: the bucket refills at the full rate. */
+const EXACT_RATE = 1;
+
 async function setup(msgsPerSec: number, burstCapacity: number) {
   const clock = new FakeClock(1_764_300_000_000);
-  const store = new MemoryTokenBucketStore(clock);
+  const store = new MemoryTokenBucketStore(clock, EXACT_RATE);
   await store.init({ msgsPerSec, burstCapacity });
   const start = clock.now();
   return {
@@ -183,7 +186,7 @@ describe(RateLimiterService.name, () => {
 
   it('counted in segments, refuses a burst below the largest allowed message', async () => {
     const clock = new FakeClock(1_764_300_000_000);
-    const store = new MemoryTokenBucketStore(clock);
+    const store = new MemoryTokenBucketStore(clock, EXACT_RATE);
     await store.init({ msgsPerSec: 9, burstCapacity: 9 });
     const sut = new RateLimiterService(store, clock, { unit: 'segment', minBurst: 9 });
     await expect(sut.configure({ msgsPerSec: 9, burstCapacity: 8 })).rejects.toMatchObject({

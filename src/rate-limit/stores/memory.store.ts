@@ -1,4 +1,4 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import * as bucket from '../token-bucket.js';
 import type {
@@ -8,13 +8,21 @@ import type {
   TokenBucketStore,
 } from './token-bucket.store.js';
 
+/** Injection token of the memory store's refill share (tests of exact timing give it 1). */
+export const MEMORY_REFILL_SHARE = 'MEMORY_REFILL_SHARE';
+
 /** A bucket for a single process (tests, one-process deployments). */
 @Injectable()
 export class MemoryTokenBucketStore implements TokenBucketStore {
   private settings?: BucketSettings;
   private state?: bucket.BucketState;
 
-  constructor(@Inject(CLOCK) private readonly clock: Clock) {}
+  constructor(
+    @Inject(CLOCK) private readonly clock: Clock,
+    @Optional()
+    @Inject(MEMORY_REFILL_SHARE)
+    private readonly share: number = bucket.REFILL_SHARE,
+  ) {}
 
   async init(defaults: BucketSettings): Promise<void> {
     if (this.settings) return;
@@ -24,7 +32,7 @@ export class MemoryTokenBucketStore implements TokenBucketStore {
 
   async take(n: number, opts: TakeOptions = {}): Promise<TakeResult> {
     const settings = this.current();
-    const out = bucket.take(this.state!, settings, this.clock.now(), n, opts);
+    const out = bucket.take(this.state!, this.params(settings), this.clock.now(), n, opts);
     this.state = out.state;
     return {
       granted: out.granted,
@@ -37,19 +45,28 @@ export class MemoryTokenBucketStore implements TokenBucketStore {
   async peek(): Promise<{ tokens: number; settings: BucketSettings }> {
     const settings = this.current();
     return {
-      tokens: bucket.refill(this.state!, settings, this.clock.now()).tokens,
+      tokens: bucket.refill(this.state!, this.params(settings), this.clock.now()).tokens,
       settings: { ...settings },
     };
   }
 
   async configure(s: BucketSettings): Promise<void> {
     const old = this.current();
-    this.state = bucket.reconfigure(this.state!, old, s, this.clock.now());
+    this.state = bucket.reconfigure(
+      this.state!,
+      this.params(old),
+      this.params(s),
+      this.clock.now(),
+    );
     this.settings = { ...s };
   }
 
   async drain(untilMs: number): Promise<void> {
-    this.state = bucket.drain(this.state!, this.current(), this.clock.now(), untilMs);
+    this.state = bucket.drain(this.state!, this.params(this.current()), this.clock.now(), untilMs);
+  }
+
+  private params(s: BucketSettings): bucket.BucketParams {
+    return bucket.refillParams(s, this.share);
   }
 
   private current(): BucketSettings {

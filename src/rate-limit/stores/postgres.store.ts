@@ -3,7 +3,14 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { CLOCK, type Clock } from '../../common/clock.js';
 import { DEFAULT_BUCKET_NAME, RATE_LIMIT_BUCKET_NAME } from '../rate-limit.constants.js';
-import { assertCount, msUntil, reserveTokens, TOKEN_EPSILON } from '../token-bucket.js';
+import {
+  assertCount,
+  msUntil,
+  REFILL_SHARE,
+  refillParams,
+  reserveTokens,
+  TOKEN_EPSILON,
+} from '../token-bucket.js';
 import type {
   BucketSettings,
   TakeOptions,
@@ -11,18 +18,7 @@ import type {
   TokenBucketStore,
 } from './token-bucket.store.js';
 
-/**
- * The share of the configured rate this bucket refills at. Its clock, PostgreSQL's
- * `clock_timestamp()` (the one clock every process shares), is the wall clock, which NTP may
- * slew by up to 500 ppm; a gateway counting with a steadier clock then sees the rate
- * exceeded by as much, and at full rate for minutes that outgrows any burst (measured here:
- * the wall clock ran 22-68 ppm fast, and bench/high-rate saw 2 000.15/s with 2 000/s set, the
- * window bound broken by 2.8 requests beyond its slack). Refilling 0.1 % slower keeps every
- * window at the gateway within burst + rate × t whatever the slew.
- */
-export const REFILL_SHARE = 0.999;
-
-/** Tokens accrued since updated_at at time `now`, capped at the burst (see token-bucket.ts refill). */
+/** Tokens accrued since updated_at at time `now`, at REFILL_SHARE of the rate, capped at the burst (see token-bucket.ts). */
 const refilled = (now: string) =>
   `LEAST(burst_capacity, tokens + msgs_per_sec * ${REFILL_SHARE} * GREATEST(0, EXTRACT(EPOCH FROM ${now} - updated_at)::float8))`;
 
@@ -121,7 +117,7 @@ export class PostgresTokenBucketStore implements TokenBucketStore {
         ? 0
         : msUntil(
             { tokens: row.tokens, updatedAt: row.hold_ms },
-            { ...settings, msgsPerSec: settings.msgsPerSec * REFILL_SHARE },
+            refillParams(settings),
             0,
             partial ? 1 + reserveTokens(settings, opts.keepMs) : n,
           );
