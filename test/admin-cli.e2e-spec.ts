@@ -4,7 +4,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../src/database/embedded-postgres.js';
+import { freePort } from '../src/common/free-port.js';
 import { bearer, createUser, expectPasswordChanged, login } from './fixtures/users.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 

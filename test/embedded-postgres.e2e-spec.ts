@@ -4,9 +4,9 @@ import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../src/common/free-port.js';
 import {
   embeddedPasswordFile,
-  freePort,
   LEGACY_EMBEDDED_PASSWORD,
   startEmbeddedPostgres,
 } from '../src/database/embedded-postgres.js';

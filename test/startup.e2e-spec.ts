@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { freePort } from '../src/database/embedded-postgres.js';
+import { freePort } from '../src/common/free-port.js';
 import { type AppChild, exitCodeWithin, spawnApp } from './support/app-process.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 

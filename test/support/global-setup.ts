@@ -12,9 +12,9 @@ const SERVER_URL_FILE = join(tmpdir(), `smspanel-test-server-${process.pid}.url`
  * TypeScript sources.
  */
 async function freePort(rootDir: string): Promise<number> {
-  const built = join(rootDir, 'dist', 'src', 'database', 'embedded-postgres.js');
+  const built = join(rootDir, 'dist', 'src', 'common', 'free-port.js');
   if (!existsSync(built)) throw new Error(`${built} is missing: run \`npm run build\` first`);
-  const mod = (await import(built)) as typeof import('../../src/database/embedded-postgres.js');
+  const mod = (await import(built)) as typeof import('../../src/common/free-port.js');
   return mod.freePort();
 }
 
