@@ -4,6 +4,9 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { QUEUED_CHANNEL, SCHEDULED_CHANNEL } from '../common/channels.js';
 import { conflict } from '../common/app-error.js';
+import { eachAloneOnFailure, GroupCommit } from '../common/group-commit.js';
+import { INSERT_BATCH_SQL } from './insert-batch.sql.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { fairTagSql, fairTagsCte, provisionalTagsSql } from '../queue/queue.sql.js';
 import type { SendWindow } from '../scheduling/send-window.js';
 import type { SmsEncoding } from './sms-encoding.js';
@@ -220,9 +223,24 @@ const LARGE_JOB = 10_000;
 
 const OWNER_COLUMN = `, (SELECT username FROM users u WHERE u.id = user_id) AS owner_username`;
 
+/** Jobs concurrent callers may queue together (INSERT_BATCH_SQL): one number, sent at once. */
+const batchable = (m: NewMessage) =>
+  m.phones.length === 1 && !m.idempotency && !m.holdUntil && !m.scheduled && !m.personal;
+
+/**
+ * Jobs queued by one batch statement at most. One statement under way at a time: jobs are
+ * then queued in the order their requests arrived, as one by one, and the next batch
+ * gathers everything that came while the last one ran.
+ */
+const GROUP_COMMIT = { maxBatch: 64, maxInFlight: 1 };
+
 @Injectable()
 export class MessagesRepository {
   private analyzing?: Promise<void>;
+  private readonly singles = new GroupCommit<NewMessage, MessageRow>(
+    (items) => eachAloneOnFailure(items, (batch) => this.insertBatch(batch)),
+    GROUP_COMMIT,
+  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -235,6 +253,7 @@ export class MessagesRepository {
    * written in the same transaction, so concurrent duplicates serialise on it.
    */
   async insert(m: NewMessage): Promise<InsertOutcome> {
+    if (batchable(m)) return { created: await this.singles.add(m) };
     const outcome = await this.insertJob(m);
     if ('created' in outcome && m.phones.length >= LARGE_JOB) this.refreshQueueStatistics();
     return outcome;
@@ -360,6 +379,73 @@ export class MessagesRepository {
     ];
   }
 
+  /**
+   * One-number jobs of concurrent callers, each row as insertRows would have written it, in
+   * statements whose jobs of one user and lane cost the same (INSERT_BATCH_SQL's condition),
+   * one after the other.
+   */
+  private async insertBatch(items: NewMessage[]): Promise<MessageRow[]> {
+    const rows: MessageRow[] = [];
+    for (const run of this.equalCostRuns(items)) rows.push(...(await this.insertRun(run)));
+    return rows;
+  }
+
+  private costOf(m: NewMessage): number {
+    return this.config.smsRateUnit === 'segment' ? m.segments : 1;
+  }
+
+  /** `items` cut, in order, where a user's job in a lane would cost other than the ones before. */
+  private equalCostRuns(items: NewMessage[]): NewMessage[][] {
+    const runs: NewMessage[][] = [];
+    let costs = new Map<string, number>();
+    for (const m of items) {
+      const key = `${m.userId}:${m.adhoc}`;
+      const cost = costs.get(key);
+      if (runs.length === 0 || (cost !== undefined && cost !== this.costOf(m))) {
+        runs.push([]);
+        costs = new Map();
+      }
+      costs.set(key, this.costOf(m));
+      runs.at(-1)!.push(m);
+    }
+    return runs;
+  }
+
+  private async insertRun(items: NewMessage[]): Promise<MessageRow[]> {
+    const col = <T>(f: (m: NewMessage) => T) => items.map(f);
+    const rows: (MessageRow & { batch_index: string; notified?: string })[] = await preparedQuery(
+      this.dataSource,
+      'insert_batch',
+      INSERT_BATCH_SQL,
+      [
+        col((m) => m.userId),
+        col((m) => m.content),
+        col((m) => m.encoding),
+        col((m) => m.segments),
+        col((m) => m.adhoc),
+        col((m) => m.phones[0]),
+        col((m) => m.sendAt),
+        col((m) => m.validUntil),
+        col((m) => m.window?.start ?? null),
+        col((m) => m.window?.end ?? null),
+        col((m) => m.window?.timeZone ?? null),
+        col((m) => m.windowClosesAt),
+        col((m) => m.template?.id ?? null),
+        col((m) => m.template?.version ?? null),
+        col((m) => this.costOf(m)),
+      ],
+    );
+    const byIndex = new Map(rows.map((r) => [Number(r.batch_index), r]));
+    return Promise.all(
+      items.map((m, i) => {
+        const row = byIndex.get(i + 1);
+        if (!row) throw new Error(`insertBatch: no row for item ${i + 1} of ${items.length}`);
+        delete (row as Partial<typeof row>).batch_index;
+        return this.inserted(this.dataSource.manager, m, row);
+      }),
+    );
+  }
+
   /** The job and its recipients (insertJobSql or, held, insertHeldJobSql). */
   private async insertRows(db: EntityManager, m: NewMessage): Promise<MessageRow> {
     const job = this.jobParams(m, m.phones.length);
@@ -370,7 +456,7 @@ export class MessagesRepository {
       : tpl;
     const phones = textArrayLiteral(m.phones);
     const lane = m.adhoc ? 0 : 1;
-    const cost = this.config.smsRateUnit === 'segment' ? m.segments : 1;
+    const cost = this.costOf(m);
     const [row] = m.holdUntil
       ? await db.query(p ? INSERT_PERSONAL_HELD_JOB_SQL : INSERT_HELD_JOB_SQL, [
           ...job,

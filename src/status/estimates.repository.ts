@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig, type RateUnit } from '../config/app-config.js';
 import { inTokensSql, remainingSql } from '../queue/queue.sql.js';
+import { preparedQuery } from '../database/prepared-query.js';
 import { windowOfRow } from '../scheduling/send-window.js';
 import type { QueueSnapshotJob } from './eta.js';
 import { fairTokensUntil, jobsStartingBefore, LaneJobs, shareNow } from './fair-share.js';
@@ -229,7 +230,7 @@ export class EstimatesRepository {
 
   /** Position and tokens-through of the given unfinished jobs (finished ones are absent). */
   async queueOrder(ids: number[]): Promise<QueueSnapshotJob[]> {
-    const rows: JobRow[] = await this.dataSource.query(this.jobsSql, [ids]);
+    const rows = await preparedQuery<JobRow>(this.dataSource, 'queue_order', this.jobsSql, [ids]);
     return rows.flatMap((r) => {
       if (r.job_status === 'scheduled' || (r.resume_at && UNFINISHED_STATES.has(r.job_status)))
         return [withWindow(r, placeHeld(r))];

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
+import { GroupCommit } from '../common/group-commit.js';
 import { RateLimiterService } from '../rate-limit/rate-limiter.service.js';
 import { estimateFor, JobEstimate, secondsUntilSent } from './eta.js';
 import { EstimatesRepository } from './estimates.repository.js';
@@ -10,6 +11,15 @@ import { EstimatesRepository } from './estimates.repository.js';
  */
 @Injectable()
 export class EstimatesService {
+  /** Concurrent answers' estimates read together: one queue read and one bucket read. */
+  private readonly single = new GroupCommit<number, JobEstimate>(
+    async (ids) => {
+      const estimates = await this.forJobs(ids);
+      return ids.map((id) => ({ ok: true, value: estimates.get(id)! }));
+    },
+    { maxBatch: 64, maxInFlight: 2 },
+  );
+
   constructor(
     private readonly repo: EstimatesRepository,
     private readonly limiter: RateLimiterService,
@@ -41,7 +51,7 @@ export class EstimatesService {
     );
   }
 
-  async forJob(id: number): Promise<JobEstimate> {
-    return (await this.forJobs([id])).get(id)!;
+  forJob(id: number): Promise<JobEstimate> {
+    return this.single.add(id);
   }
 }
