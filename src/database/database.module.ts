@@ -1,10 +1,14 @@
-import { Logger, Module } from '@nestjs/common';
+import { Global, Logger, Module } from '@nestjs/common';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { dataSourceOptions, runMigrationsLocked } from './data-source-options.js';
+import { GenericPlanReads } from './generic-plan-reads.js';
 
+@Global()
 @Module({
+  providers: [GenericPlanReads],
+  exports: [GenericPlanReads],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],

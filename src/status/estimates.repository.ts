@@ -1,9 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { InjectDataSource } from '@nestjs/typeorm';
-import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig, type RateUnit } from '../config/app-config.js';
 import { inTokensSql, remainingSql } from '../queue/queue.sql.js';
-import { preparedQuery } from '../database/prepared-query.js';
+import { GenericPlanReads } from '../database/generic-plan-reads.js';
 import { windowOfRow } from '../scheduling/send-window.js';
 import type { QueueSnapshotJob } from './eta.js';
 import { fairTokensUntil, jobsStartingBefore, LaneJobs, shareNow } from './fair-share.js';
@@ -221,7 +219,7 @@ export class EstimatesRepository {
   private readonly userSql: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly reads: GenericPlanReads,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.jobsSql = jobsSql(config.smsRateUnit);
@@ -230,7 +228,7 @@ export class EstimatesRepository {
 
   /** Position and tokens-through of the given unfinished jobs (finished ones are absent). */
   async queueOrder(ids: number[]): Promise<QueueSnapshotJob[]> {
-    const rows = await preparedQuery<JobRow>(this.dataSource, 'queue_order', this.jobsSql, [ids]);
+    const rows = await this.reads.query<JobRow>('queue_order', this.jobsSql, [ids]);
     return rows.flatMap((r) => {
       if (r.job_status === 'scheduled' || (r.resume_at && UNFINISHED_STATES.has(r.job_status)))
         return [withWindow(r, placeHeld(r))];
@@ -243,7 +241,7 @@ export class EstimatesRepository {
    * would be finished: the user's whole load goes first, then the job's own (WOULD_EXPIRE).
    */
   async throughForNew(userId: number, urgent: boolean, tokens: number): Promise<number> {
-    const rows: UserRow[] = await this.dataSource.query(this.userSql, [userId]);
+    const rows = await this.reads.query<UserRow>('user_loads', this.userSql, [userId]);
     const { lane, tokensFirst } = laneOf(toLoads(rows.map(rawLoad)), urgent);
     const mine = lane.find((u) => u.userId === userId);
     const own = (mine?.tokens ?? 0) + tokens;
@@ -252,7 +250,7 @@ export class EstimatesRepository {
 
   /** A user's unfinished jobs summed up, with its soonest job's tokens-through and its share now. */
   async userSummary(userId: number): Promise<UserQueueSummary> {
-    const rows: UserRow[] = await this.dataSource.query(this.userSql, [userId]);
+    const rows = await this.reads.query<UserRow>('user_loads', this.userSql, [userId]);
     const loads = toLoads(rows.map(rawLoad));
     const summary: UserQueueSummary = { jobs: 0, remaining: 0, soonestThrough: null, share: 0 };
     for (const r of rows) {

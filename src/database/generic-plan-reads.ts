@@ -1,0 +1,54 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import pg from 'pg';
+import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+
+/** Connections of the pool at most: reads that take well under a millisecond each. */
+const MAX_CONNECTIONS = 2;
+
+/**
+ * Estimate reads (a job's place in the fair order, a user's loads) as prepared statements
+ * on a small pool of their own that always uses the generic plan. PostgreSQL keeps planning
+ * them afresh otherwise (its custom plans looked cheaper), and planning cost more than
+ * running: ~0.9 ms plan + ~0.7 ms execution for a job's estimate at 20 000 waiting jobs,
+ * against ~0.02 ms + ~0.35 ms with the generic plan (EXPLAIN ANALYZE EXECUTE). The plans do
+ * not depend on the parameters (ids, a user id: the same indexes whatever their values).
+ * Their own pool, because the setting would also apply to the claim's unnamed statements,
+ * whose generic plan is slow.
+ */
+@Injectable()
+export class GenericPlanReads implements OnApplicationShutdown {
+  private readonly logger = new Logger('GenericPlanReads');
+  private pool?: pg.Pool;
+
+  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+
+  async query<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    const result = await this.connections().query({ name, text, values });
+    return result.rows as T[];
+  }
+
+  private connections(): pg.Pool {
+    if (this.pool) return this.pool;
+    if (!this.config.databaseUrl) throw new Error('databaseUrl must be resolved before boot');
+    const pool = new pg.Pool({
+      connectionString: this.config.databaseUrl,
+      application_name: 'smspanel-estimates',
+      max: MAX_CONNECTIONS,
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30000,
+      statement_timeout: 30000,
+      options: '-c plan_cache_mode=force_generic_plan',
+    });
+    // An idle connection the server closes must not take the process down; the next query
+    // opens another.
+    pool.on('error', (err) => this.logger.warn(`idle connection lost: ${err.message}`));
+    this.pool = pool;
+    return pool;
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    const pool = this.pool;
+    this.pool = undefined;
+    await pool?.end();
+  }
+}
