@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ApiTokenCache } from '../auth/api-token-cache.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { FirstAdminRepository } from './first-admin.repository.js';
@@ -9,7 +10,8 @@ import { UsersService } from './users.service.js';
 @Module({
   imports: [TypeOrmModule.forFeature([UserEntity])],
   controllers: [AdminUsersController],
-  providers: [UsersService, AdminBootstrapService, FirstAdminRepository],
-  exports: [UsersService],
+  // The cache lives with the writes that must empty it; auth reads it and keeps it in sync.
+  providers: [UsersService, AdminBootstrapService, FirstAdminRepository, ApiTokenCache],
+  exports: [UsersService, ApiTokenCache],
 })
 export class UsersModule {}
