@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
-import { ApiTokenCache } from '../src/auth/api-token-cache.js';
+import { ApiTokenCache } from '../src/users/api-token-cache.js';
 import { ApiTokenInvalidation } from '../src/auth/api-token-invalidation.js';
 import { BearerResolver } from '../src/auth/bearer.strategy.js';
 import { RevokedSessionsRepository } from '../src/auth/revoked-sessions.repository.js';

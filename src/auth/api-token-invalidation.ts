@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { USER_CHANGED_CHANNEL } from '../../migrations/1764300002200-UserChangeNotify.js';
 import { LOST, QueueNotifier, RECONNECTED } from '../queue/queue-notifier.js';
-import { ApiTokenCache } from './api-token-cache.js';
+import { ApiTokenCache } from '../users/api-token-cache.js';
 
 /**
  * Tells the ApiTokenCache of changes to users made anywhere (other processes, SQL by hand):

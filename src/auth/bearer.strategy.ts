@@ -7,7 +7,7 @@ import { AuthenticatedUser } from '../access/authenticated-user.js';
 import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 import { SessionTokensService } from './session-tokens.service.js';
 import { API_TOKEN_PREFIX, hashApiToken } from '../users/api-tokens.js';
-import { ApiTokenCache, type CachedUser } from './api-token-cache.js';
+import { ApiTokenCache, type CachedUser } from '../users/api-token-cache.js';
 
 function toCaller(
   u: CachedUser,

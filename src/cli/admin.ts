@@ -13,7 +13,7 @@ import { resolveDatabase } from '../database/resolve-database.js';
 import { USERNAME_RULE } from '../users/dto/user-input.dto.js';
 import { UserEntity } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
-import { ApiTokenCache } from '../auth/api-token-cache.js';
+import { ApiTokenCache } from '../users/api-token-cache.js';
 import { SystemClock } from '../common/clock.js';
 
 const USAGE = 'usage: npm run admin -- reset-password <username> | create-admin <username>';

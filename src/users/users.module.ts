@@ -1,9 +1,9 @@
 import { Module } from '@nestjs/common';
-import { ApiTokenCache } from '../auth/api-token-cache.js';
 import { TypeOrmModule } from '@nestjs/typeorm';
 import { AdminBootstrapService } from './admin-bootstrap.service.js';
 import { FirstAdminRepository } from './first-admin.repository.js';
 import { AdminUsersController } from './admin-users.controller.js';
+import { ApiTokenCache } from './api-token-cache.js';
 import { UserEntity } from './user.entity.js';
 import { UsersService } from './users.service.js';
 

@@ -6,7 +6,7 @@ import { hashApiToken, newApiToken } from './api-tokens.js';
 import { conflict, notFound } from '../common/app-error.js';
 import { PaginationQueryDto } from '../common/pagination.dto.js';
 import { UserEntity } from './user.entity.js';
-import { ApiTokenCache } from '../auth/api-token-cache.js';
+import { ApiTokenCache } from './api-token-cache.js';
 
 export interface NewUser {
   username: string;
@@ -25,8 +25,8 @@ export interface UserChanges {
 }
 
 /**
- * Every write to users ends with `apiTokens.forget`: the change must hold for this process's
- * next request, before the trigger's notification comes back.
+ * Writes to what the API-token cache holds end with `apiTokens.forget`: the change must hold
+ * for this process's next request, before the trigger's notification comes back.
  */
 @Injectable()
 export class UsersService {

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CLOCK, type Clock } from '../common/clock.js';
-import type { UserEntity } from '../users/user.entity.js';
+import type { UserEntity } from './user.entity.js';
 
 /** What a request needs to know of its caller; no password hash is kept in memory. */
 export type CachedUser = Pick<
