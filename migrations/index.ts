@@ -22,6 +22,7 @@ import { PersonalisedRecipients1764300001700 } from './1764300001700-Personalise
 import { Suppressions1764300001800 } from './1764300001800-Suppressions.js';
 import { WebhookInFlightIndex1764300002000 } from './1764300002000-WebhookInFlightIndex.js';
 import { WebhookJobInsertedEvent1764300002100 } from './1764300002100-WebhookJobInsertedEvent.js';
+import { UserChangeNotify1764300002200 } from './1764300002200-UserChangeNotify.js';
 
 /**
  * Every migration, in order. Listed explicitly (not globbed) so the same list works from
@@ -52,4 +53,5 @@ export const allMigrations = [
   Suppressions1764300001800,
   WebhookInFlightIndex1764300002000,
   WebhookJobInsertedEvent1764300002100,
+  UserChangeNotify1764300002200,
 ];

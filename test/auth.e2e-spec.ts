@@ -114,6 +114,7 @@ describe('Auth and users (e2e)', () => {
     await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(401);
     await t.http().get('/api/auth/me').set(bearer(rotated.body.data.token)).expect(200);
 
+    await t.http().get('/api/auth/me').set(bearer(rotated.body.data.token)).expect(200);
     await t.http().delete(`/api/admin/users/${u.id}/token`).set(bearer(admin)).expect(204);
     await t.http().get('/api/auth/me').set(bearer(rotated.body.data.token)).expect(401);
     const [row] = await t.db.dataSource.query('SELECT api_token_hash FROM users WHERE id = $1', [
@@ -251,6 +252,23 @@ describe('Auth and users (e2e)', () => {
     await t.http().delete(`/api/admin/users/${u.id}`).set(bearer(admin)).expect(204);
     await t.http().get('/api/auth/me').set(bearer(u.apiToken)).expect(401);
     await t.http().delete(`/api/admin/users/${u.id}`).set(bearer(admin)).expect(404);
+  });
+
+  it("an admin's change to a user holds for the user's very next API-token request", async () => {
+    const admin = await adminSession(t);
+    const u = await createUser(t);
+    const me = () => t.http().get('/api/auth/me').set(bearer(u.apiToken));
+    const patch = (body: object) =>
+      t.http().patch(`/api/admin/users/${u.id}`).set(bearer(admin)).send(body).expect(200);
+    await me().expect(200);
+    await patch({ can_send_urgent: true, weight: 5 });
+    expect((await me().expect(200)).body.data).toMatchObject({ can_send_urgent: true, weight: 5 });
+    await patch({ is_active: false });
+    await me().expect(401);
+    await patch({ is_active: true });
+    await me().expect(200);
+    await t.http().delete(`/api/admin/users/${u.id}`).set(bearer(admin)).expect(204);
+    await me().expect(401);
   });
 
   it("an admin password reset ends all the user's sessions", async () => {

@@ -3,6 +3,7 @@ import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
 import { UsersModule } from '../users/users.module.js';
 import { AccountService } from './account.service.js';
+import { ApiTokenInvalidation } from './api-token-invalidation.js';
 import { AuthController } from './auth.controller.js';
 import { BearerResolver, BearerStrategy } from './bearer.strategy.js';
 import { LocalStrategy } from './local.strategy.js';
@@ -23,6 +24,7 @@ import { SessionTokensService } from './session-tokens.service.js';
     LocalStrategy,
     BearerResolver,
     BearerStrategy,
+    ApiTokenInvalidation,
     LoginThrottleGuard,
     OptionalBearerGuard,
   ],

@@ -2,15 +2,15 @@ import { Injectable } from '@nestjs/common';
 import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
 import { Strategy } from 'passport-http-bearer';
-import { UserEntity } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
 import { AuthenticatedUser } from '../access/authenticated-user.js';
 import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
 import { SessionTokensService } from './session-tokens.service.js';
-import { API_TOKEN_PREFIX } from '../users/api-tokens.js';
+import { API_TOKEN_PREFIX, hashApiToken } from '../users/api-tokens.js';
+import { ApiTokenCache, type CachedUser } from '../users/api-token-cache.js';
 
 function toCaller(
-  u: UserEntity,
+  u: CachedUser,
   via: AuthenticatedUser['via'],
   session?: AuthenticatedUser['session'],
 ): AuthenticatedUser {
@@ -29,8 +29,9 @@ function toCaller(
 
 /**
  * Turns a bearer token into its caller: API tokens (prefixed, looked up by hash) and
- * session tokens (signed, expiring, not logged out). Either way the user is re-read so a
- * disabled account or a changed password takes effect at once.
+ * session tokens (signed, expiring, not logged out). Either way a disabled account or a
+ * changed password takes effect at once: sessions re-read the user, API tokens go through a
+ * cache that every change to the user empties (ApiTokenCache).
  */
 @Injectable()
 export class BearerResolver {
@@ -38,12 +39,14 @@ export class BearerResolver {
     private readonly users: UsersService,
     private readonly sessions: SessionTokensService,
     private readonly revoked: RevokedSessionsRepository,
+    private readonly apiTokens: ApiTokenCache,
   ) {}
 
   async resolve(token: string): Promise<AuthenticatedUser | false> {
     if (token.length > 2048) return false;
     if (token.startsWith(API_TOKEN_PREFIX)) {
-      const user = await this.users.findByApiToken(token);
+      const hash = hashApiToken(token);
+      const user = await this.apiTokens.lookup(hash, () => this.users.findByApiTokenHash(hash));
       return user?.isActive ? toCaller(user, 'api_token') : false;
     }
     const claims = this.sessions.verify(token);

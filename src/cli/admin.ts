@@ -13,6 +13,8 @@ import { resolveDatabase } from '../database/resolve-database.js';
 import { USERNAME_RULE } from '../users/dto/user-input.dto.js';
 import { UserEntity } from '../users/user.entity.js';
 import { UsersService } from '../users/users.service.js';
+import { ApiTokenCache } from '../users/api-token-cache.js';
+import { SystemClock } from '../common/clock.js';
 
 const USAGE = 'usage: npm run admin -- reset-password <username> | create-admin <username>';
 
@@ -46,7 +48,12 @@ async function main(argv: string[]): Promise<void> {
     const ds = await new DataSource(dataSourceOptions(db.url, 2)).initialize();
     try {
       await runMigrationsLocked(ds);
-      console.log(await run(new UsersService(ds.getRepository(UserEntity)), command, username));
+      // The cache is never live here: nothing is cached; the trigger tells the running service.
+      const users = new UsersService(
+        ds.getRepository(UserEntity),
+        new ApiTokenCache(new SystemClock()),
+      );
+      console.log(await run(users, command, username));
     } finally {
       await ds.destroy();
     }

@@ -21,6 +21,7 @@ const CORE = [
   QueueControlService,
   QueueHealthService,
   QueueHousekeepingScheduler,
+  QueueNotifier,
 ];
 /**
  * The sending side, the release of scheduled jobs and the expiry of late ones. API-only processes (QUEUE_ROLE=api)
@@ -30,7 +31,6 @@ const WORKER = [
   QueueWorkerService,
   LeaseRecoveryScheduler,
   ExpiryScheduler,
-  QueueNotifier,
   ReleaseRepository,
   ReleaseScheduler,
 ];
@@ -49,7 +49,7 @@ export class QueueModule {
       module: QueueModule,
       imports: [ClockModule, RateLimitModule, GatewayModule],
       providers: role === 'api' ? CORE : [...CORE, ...WORKER],
-      exports: [QueueControlService, QueueHealthService],
+      exports: [QueueControlService, QueueHealthService, QueueNotifier],
     };
   }
 }

@@ -6,6 +6,7 @@ import { hashApiToken, newApiToken } from './api-tokens.js';
 import { conflict, notFound } from '../common/app-error.js';
 import { PaginationQueryDto } from '../common/pagination.dto.js';
 import { UserEntity } from './user.entity.js';
+import { ApiTokenCache } from './api-token-cache.js';
 
 export interface NewUser {
   username: string;
@@ -23,9 +24,16 @@ export interface UserChanges {
   weight?: number;
 }
 
+/**
+ * Writes to what the API-token cache holds end with `apiTokens.forget`: the change must hold
+ * for this process's next request, before the trigger's notification comes back.
+ */
 @Injectable()
 export class UsersService {
-  constructor(@InjectRepository(UserEntity) private readonly users: Repository<UserEntity>) {}
+  constructor(
+    @InjectRepository(UserEntity) private readonly users: Repository<UserEntity>,
+    private readonly apiTokens: ApiTokenCache,
+  ) {}
 
   findById(id: number): Promise<UserEntity | null> {
     return this.users.findOneBy({ id });
@@ -40,8 +48,8 @@ export class UsersService {
       .getOne();
   }
 
-  findByApiToken(token: string): Promise<UserEntity | null> {
-    return this.users.findOneBy({ apiTokenHash: hashApiToken(token) });
+  findByApiTokenHash(apiTokenHash: string): Promise<UserEntity | null> {
+    return this.users.findOneBy({ apiTokenHash });
   }
 
   /** Creates the user with a fresh API token, returned in full only here. */
@@ -88,12 +96,15 @@ export class UsersService {
     if (changes.canSendUrgent !== undefined) user.canSendUrgent = changes.canSendUrgent;
     if (changes.weight !== undefined) user.weight = changes.weight;
     user.updatedAt = new Date();
-    return this.users.save(user);
+    const saved = await this.users.save(user);
+    this.apiTokens.forget(id);
+    return saved;
   }
 
   async remove(actorId: number, id: number): Promise<void> {
     if (actorId === id) throw conflict('An admin cannot delete themself');
     const result = await this.users.delete({ id });
+    this.apiTokens.forget(id);
     if (!result.affected) throw notFound('User');
   }
 
@@ -111,6 +122,7 @@ export class UsersService {
 
   private async setApiTokenHash(id: number, apiTokenHash: string | null): Promise<void> {
     const result = await this.users.update({ id }, { apiTokenHash, updatedAt: new Date() });
+    this.apiTokens.forget(id);
     if (!result.affected) throw notFound('User');
   }
 
