@@ -17,7 +17,7 @@ export class EstimatesService {
       const estimates = await this.forJobs(ids);
       return ids.map((id) => ({ ok: true, value: estimates.get(id)! }));
     },
-    { maxBatch: 64, maxInFlight: 2 },
+    { maxBatch: 64, maxInFlight: 1 },
   );
 
   constructor(

@@ -19,8 +19,20 @@ export function loggableUrl(url: string): string {
   return `${url.slice(0, q)}?${keys.join('&')}`;
 }
 
-/** One access-log line per request (not for probes and scrapes), and the request context. */
+/**
+ * One access-log line per request (not for probes and scrapes), and the request context.
+ * With access lines below the log level (LOG_LEVEL warn or above) only the request id and
+ * context are kept: pino-http would still build a logger and listeners for every request
+ * (some 5 % of the app's CPU per single send under bench/submissions) to log nothing.
+ */
 export function httpLogger(logger: Pino) {
+  if (!logger.isLevelEnabled('info')) {
+    return (req: Request, res: Response, next: NextFunction) => {
+      const id = requestId(req, res);
+      (req as Request & { id: string }).id = id;
+      requestContext.run({ requestId: id }, next);
+    };
+  }
   const log = pinoHttp({
     logger,
     genReqId: requestId,
