@@ -3,6 +3,7 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
+import { watchHeap } from './common/heap-watch.js';
 import { createRootLogger, NestPinoLogger } from './common/logging/logger.js';
 import { AppConfig } from './config/app-config.js';
 import { resolveDatabase } from './database/resolve-database.js';
@@ -19,6 +20,7 @@ export async function start(config: AppConfig, startedAt: number): Promise<void>
   });
   configureApp(app, config, pino);
   await app.listen(config.port);
+  const stopHeapWatch = watchHeap();
   log.log(
     `smspanel ${config.version} (${config.queueRole}) listening on http://localhost:${config.port} (docs at /docs) in ${Date.now() - startedAt} ms`,
   );
@@ -30,6 +32,7 @@ export async function start(config: AppConfig, startedAt: number): Promise<void>
     if (stopping) return;
     stopping = true;
     log.log(`${signal} received: shutting down`);
+    stopHeapWatch();
     try {
       await app.close();
       await db.stop();

@@ -46,7 +46,8 @@ export function collectAfterAnswer(req: Request, res: Response): void {
   }
 }
 
-function scheduleCollection(): void {
+/** Starts a major collection soon, unless one is already about to start. */
+export function scheduleCollection(): void {
   collect ??= loadCollect();
   if (!collect || scheduled) return;
   scheduled = true;
