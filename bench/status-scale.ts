@@ -377,7 +377,7 @@ async function captureEndpointQueries(
       new StatusRepository(asDs(ds), config).counts(),
     )),
     ...(await captureQueries(client, 'estimates: userSummary (queue/status + token)', (ds) =>
-      new EstimatesRepository(asReads(ds), config).userSummary(userId),
+      new EstimatesRepository(asDs(ds), asReads(ds), config).userSummary(userId),
     )),
   );
   for (const [name, id] of [
@@ -390,7 +390,7 @@ async function captureEndpointQueries(
         new MessagesRepository(asDs(ds), config).findById(id, userId),
       )),
       ...(await captureQueries(client, `estimates: queueOrder([${name}]) (sms/:id)`, (ds) =>
-        new EstimatesRepository(asReads(ds), config).queueOrder([id]),
+        new EstimatesRepository(asDs(ds), asReads(ds), config).queueOrder([id]),
       )),
     );
   }

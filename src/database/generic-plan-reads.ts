@@ -2,18 +2,18 @@ import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/commo
 import pg from 'pg';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 
-/** Connections of the pool at most: reads that take well under a millisecond each. */
+/** Connections of the pool at most: a read that takes well under a millisecond. */
 const MAX_CONNECTIONS = 2;
 
 /**
- * Estimate reads (a job's place in the fair order, a user's loads) as prepared statements
- * on a small pool of their own that always uses the generic plan. PostgreSQL keeps planning
- * them afresh otherwise (its custom plans looked cheaper), and planning cost more than
- * running: ~0.9 ms plan + ~0.7 ms execution for a job's estimate at 20 000 waiting jobs,
- * against ~0.02 ms + ~0.35 ms with the generic plan (EXPLAIN ANALYZE EXECUTE). The plans do
- * not depend on the parameters (ids, a user id: the same indexes whatever their values).
- * Their own pool, because the setting would also apply to the claim's unnamed statements,
- * whose generic plan is slow.
+ * The estimate read of jobs' places in the fair order (every submission's answer) as a
+ * prepared statement on a small pool of its own that always uses the generic plan.
+ * PostgreSQL kept planning it afresh otherwise (its custom plans looked cheaper), and
+ * planning cost more than running: ~0.9 ms plan + ~0.7 ms execution at 20 000 waiting jobs,
+ * against ~0.02 ms + ~0.35 ms with the generic plan (EXPLAIN ANALYZE EXECUTE). The plan does
+ * not depend on the parameters (job ids: the same indexes whatever their values). A pool of
+ * its own, because the setting would also apply to the claim's unnamed statements, whose
+ * generic plan is slow.
  *
  * A generic plan is kept until the tables' statistics change, so one made while the queue
  * was empty read every job by sequential scan once thousands had come (bench/submissions:
