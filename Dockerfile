@@ -14,8 +14,11 @@ RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 # Run: compiled code and production dependencies only, as the unprivileged `node` user.
 FROM node:20-bookworm-slim
+# MALLOC_ARENA_MAX: glibc's per-thread arenas kept ~40 MB more resident under load
+# (bench/submissions); npm start and the test/bench launcher set the same.
 ENV NODE_ENV=production \
-    PORT=3570
+    PORT=3570 \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=build /app/package.json ./package.json
 COPY --from=build /app/node_modules ./node_modules

@@ -14,7 +14,13 @@ describe('watchHeap', () => {
   it('collects above the floor once the heap has doubled since the last collection', () => {
     let used = 50 * MB;
     const collect = jest.fn<() => void>();
-    const stop = watchHeap({ everyMs: 100, floorBytes: 96 * MB, readUsed: () => used, collect });
+    const stop = watchHeap({
+      everyMs: 100,
+      floorBytes: 96 * MB,
+      growth: 2,
+      readUsed: () => used,
+      collect,
+    });
 
     jest.advanceTimersByTime(300);
     expect(collect).not.toHaveBeenCalled(); // below the floor
@@ -41,7 +47,13 @@ describe('watchHeap', () => {
   it('does not keep collecting when much of the heap stays live', () => {
     let used = 300 * MB;
     const collect = jest.fn<() => void>();
-    const stop = watchHeap({ everyMs: 100, floorBytes: 96 * MB, readUsed: () => used, collect });
+    const stop = watchHeap({
+      everyMs: 100,
+      floorBytes: 96 * MB,
+      growth: 2,
+      readUsed: () => used,
+      collect,
+    });
     jest.advanceTimersByTime(100);
     expect(collect).toHaveBeenCalledTimes(1);
     used = 280 * MB; // live after it

@@ -73,9 +73,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Spawns the built app (`node dist/src/main.js`) with the inherited environment minus the
- * app's own variables, a temporary DATA_DIR, LOG_LEVEL warn, then `env`; nothing more (no
- * port, no database, no waiting: see startApp). The child's output is kept in memory and
- * printed only on an unexpected exit or a failure. The child is killed if this process dies.
+ * app's own variables, a temporary DATA_DIR, LOG_LEVEL warn, MALLOC_ARENA_MAX 2, then `env`;
+ * nothing more (no port, no database, no waiting: see startApp). The child's output is kept
+ * in memory and printed only on an unexpected exit or a failure. The child is killed if this
+ * process dies.
  */
 export function spawnApp(
   env: Record<string, string>,
@@ -84,7 +85,14 @@ export function spawnApp(
   if (!existsSync(MAIN_JS)) throw new Error(`${MAIN_JS} not found: run \`npm run build\` first`);
   const label = opts.label ?? 'app';
   const dataDir = mkdtempSync(join(tmpdir(), 'smspanel-bench-app-'));
-  const childEnv = { ...inheritedEnv(), LOG_LEVEL: 'warn', DATA_DIR: dataDir, ...env };
+  // MALLOC_ARENA_MAX as `npm start` and the Dockerfile run the app.
+  const childEnv = {
+    ...inheritedEnv(),
+    LOG_LEVEL: 'warn',
+    MALLOC_ARENA_MAX: '2',
+    DATA_DIR: dataDir,
+    ...env,
+  };
   const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
