@@ -88,13 +88,17 @@ describe('RateLimit (PostgreSQL store)', () => {
     expect(REFILL_SHARE).toBeLessThan(1);
     expect(tokens).toBeGreaterThanOrEqual(2_000 * REFILL_SHARE);
     expect(tokens).toBeLessThan(2_000 * REFILL_SHARE + 0.1);
-    // And a refused take waits for the slower refill: 1 token at 2 × REFILL_SHARE per second.
+    // And a refused take waits for the slower refill. At 1 token per 5 000 s the full rate
+    // would say 5 000 000 ms; REFILL_SHARE's says 5 000 s / REFILL_SHARE, less the time
+    // between this UPDATE and the take (seconds would be needed to blur the difference).
     await db.dataSource.query(
-      `UPDATE rate_limit_buckets SET tokens = 0, updated_at = clock_timestamp() WHERE name = 'share'`,
+      `UPDATE rate_limit_buckets SET msgs_per_sec = 0.0002, tokens = 0, updated_at = clock_timestamp()
+       WHERE name = 'share'`,
     );
     const refused = await storeA.take(1);
     expect(refused.granted).toBe(0);
-    expect(refused.waitMs).toBeGreaterThanOrEqual(Math.floor(500 / REFILL_SHARE) - 5);
+    expect(refused.waitMs).toBeGreaterThan(5_000_000);
+    expect(refused.waitMs).toBeLessThanOrEqual(Math.ceil(5_000_000 / REFILL_SHARE));
   });
 
   it('refuses an all-or-nothing take above the burst and debits nothing', async () => {
