@@ -27,9 +27,9 @@ const configFor = (provider: 'hkt' | 'http', env: NodeJS.ProcessEnv = {}): AppCo
     ...env,
   });
 
-async function failure(gw: SmsGateway, signal?: AbortSignal): Promise<unknown> {
+async function failure(gw: SmsGateway, to: string, signal?: AbortSignal): Promise<unknown> {
   try {
-    await gw.send({ to: TO, text: TEXT }, signal);
+    await gw.send({ to, text: TEXT }, signal);
   } catch (err) {
     return err;
   }
@@ -80,11 +80,22 @@ describe.each([
   ['http', (c: AppConfig) => new HttpGateway(c)],
 ] as const)('%s adapter failure mapping', (provider, make) => {
   const gw = () => make(configFor(provider));
+  /*
+   * A number of its own per test: a request an earlier test gave up on (abort, timeout) can
+   * still reach the fake gateway, which shares this event loop, after that test has ended,
+   * and would take the answer scripted for the next one (seen in CI on a busy machine).
+   */
+  let to = TO;
+  let nth = 0;
+  beforeEach(() => {
+    nth += 1;
+    to = `+8529123${String(nth).padStart(4, '0')}`;
+  });
 
   it('answers 200 with status, body and latency', async () => {
-    fake.script(TO, [{ status: 200, body: '{"id":42}', delayMs: 120 }]);
+    fake.script(to, [{ status: 200, body: '{"id":42}', delayMs: 120 }]);
     const started = performance.now();
-    const answer = await gw().send({ to: TO, text: TEXT });
+    const answer = await gw().send({ to, text: TEXT });
     const elapsed = performance.now() - started;
     expect(answer.status).toBe(200);
     expect(answer.body).toBe('{"id":42}');
@@ -94,8 +105,8 @@ describe.each([
   });
 
   it.each([500, 502, 503])('maps HTTP %i to a transient error', async (status) => {
-    fake.script(TO, [{ status, body: 'upstream down' }]);
-    const err = await failure(gw());
+    fake.script(to, [{ status, body: 'upstream down' }]);
+    const err = await failure(gw(), to);
     expect(err).toBeInstanceOf(TransientGatewayError);
     expect(err).toMatchObject({
       message: `HTTP ${status}: upstream down`,
@@ -105,36 +116,36 @@ describe.each([
   });
 
   it('maps 429 with Retry-After to a throttled transient error', async () => {
-    fake.script(TO, [{ status: 429, body: 'slow down', headers: { 'Retry-After': '2' } }]);
-    const err = await failure(gw());
+    fake.script(to, [{ status: 429, body: 'slow down', headers: { 'Retry-After': '2' } }]);
+    const err = await failure(gw(), to);
     expect(err).toBeInstanceOf(TransientGatewayError);
     expect(err).toMatchObject({ status: 429, throttled: true, retryAfterMs: 2000 });
   });
 
   it('maps 400 to a permanent error keeping the body', async () => {
-    fake.script(TO, [{ status: 400, body: 'invalid number' }]);
-    const err = await failure(gw());
+    fake.script(to, [{ status: 400, body: 'invalid number' }]);
+    const err = await failure(gw(), to);
     expect(err).toBeInstanceOf(PermanentGatewayError);
     expect(err).toMatchObject({ message: 'HTTP 400: invalid number', status: 400 });
   });
 
   it('cuts the stored message at 200 characters of the body', async () => {
-    fake.script(TO, [{ status: 422, body: 'x'.repeat(1000) }]);
-    const err = (await failure(gw())) as GatewayError;
+    fake.script(to, [{ status: 422, body: 'x'.repeat(1000) }]);
+    const err = (await failure(gw(), to)) as GatewayError;
     expect(err.message).toBe(`HTTP 422: ${'x'.repeat(200)}`);
     expect(err.body).toHaveLength(500);
   });
 
   it('maps a slow answer to a transient timeout', async () => {
-    fake.script(TO, [{ status: 200, delayMs: 2000 }]);
-    const err = await failure(make(configFor(provider, { SMS_REQUEST_TIMEOUT_MS: '200' })));
+    fake.script(to, [{ status: 200, delayMs: 2000 }]);
+    const err = await failure(make(configFor(provider, { SMS_REQUEST_TIMEOUT_MS: '200' })), to);
     expect(err).toBeInstanceOf(TransientGatewayError);
     expect((err as Error).message).toBe('timeout after 200 ms');
   });
 
   it('maps a socket reset to a transient network error', async () => {
-    fake.script(TO, [{ status: 200, reset: true }]);
-    const err = await failure(gw());
+    fake.script(to, [{ status: 200, reset: true }]);
+    const err = await failure(gw(), to);
     expect(err).toBeInstanceOf(TransientGatewayError);
     expect((err as Error).message).toMatch(/^network error: ECONNRESET/);
   });
@@ -142,16 +153,16 @@ describe.each([
   it('maps a refused connection to a transient network error', async () => {
     const gone = await FakeGateway.start();
     await gone.stop();
-    const err = await failure(make(configFor(provider, { SMS_BASE_URL: gone.url })));
+    const err = await failure(make(configFor(provider, { SMS_BASE_URL: gone.url })), to);
     expect(err).toBeInstanceOf(TransientGatewayError);
     expect((err as Error).message).toBe('network error: ECONNREFUSED');
   });
 
   it("rethrows the caller's abort as is", async () => {
-    fake.script(TO, [{ status: 200, delayMs: 150 }]);
+    fake.script(to, [{ status: 200, delayMs: 150 }]);
     const ac = new AbortController();
     setTimeout(() => ac.abort(), 30);
-    const err = await failure(gw(), ac.signal);
+    const err = await failure(gw(), to, ac.signal);
     expect(err).not.toBeInstanceOf(GatewayError);
     expect((err as Error).name).toBe('AbortError');
   });
