@@ -107,6 +107,35 @@ describe('group commit of single sends (PostgreSQL)', () => {
     expect(n).toBe(5);
   });
 
+  it('writes a job of a committed statement once when a later statement of its batch fails', async () => {
+    const repo = new MessagesRepository(batched.db.dataSource, CONFIG);
+    const [one] = jobs(batched.users);
+    const all = [
+      { ...one, segments: 1, phones: ['+85290000301'] },
+      // The batch after the first: a's 1-segment job, then a's 2-segment job and an unwritable
+      // one in a statement of their own (a user's jobs of one lane in one statement cost the same).
+      { ...one, segments: 1, phones: ['+85290000302'] },
+      { ...one, segments: 2, phones: ['+85290000303'] },
+      { ...one, userId: 2_000_000_000, phones: ['+85290000304'] },
+    ];
+    const settled = await Promise.allSettled(all.map((m) => repo.insert(m)));
+    expect(settled.map((s) => s.status)).toEqual([
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+    ]);
+    const stored = await batched.db.dataSource.query(
+      `SELECT phone, count(*)::int AS n FROM recipients WHERE phone LIKE '+852900003%'
+       GROUP BY phone ORDER BY phone`,
+    );
+    expect(stored).toEqual([
+      { phone: '+85290000301', n: 1 },
+      { phone: '+85290000302', n: 1 },
+      { phone: '+85290000303', n: 1 },
+    ]);
+  });
+
   it('fails only the job that cannot be written when the batch fails', async () => {
     const repo = new MessagesRepository(batched.db.dataSource, CONFIG);
     const [good] = jobs(batched.users);

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { QUEUED_CHANNEL, SCHEDULED_CHANNEL } from '../common/channels.js';
 import { conflict } from '../common/app-error.js';
-import { eachAloneOnFailure, GroupCommit } from '../common/group-commit.js';
+import { eachAloneOnFailure, GroupCommit, type ItemOutcome } from '../common/group-commit.js';
 import { INSERT_BATCH_SQL } from './insert-batch.sql.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { fairTagSql, fairTagsCte, provisionalTagsSql } from '../queue/queue.sql.js';
@@ -238,7 +238,7 @@ const GROUP_COMMIT = { maxBatch: 64, maxInFlight: 1 };
 export class MessagesRepository {
   private analyzing?: Promise<void>;
   private readonly singles = new GroupCommit<NewMessage, MessageRow>(
-    (items) => eachAloneOnFailure(items, (batch) => this.insertBatch(batch)),
+    (items) => this.insertBatch(items),
     GROUP_COMMIT,
   );
 
@@ -382,12 +382,28 @@ export class MessagesRepository {
   /**
    * One-number jobs of concurrent callers, each row as insertRows would have written it, in
    * statements whose jobs of one user and lane cost the same (INSERT_BATCH_SQL's condition),
-   * one after the other.
+   * one after the other. A failed statement is tried again job by job, its own jobs only: the
+   * runs before it are committed. The release schedulers are told of window closes once the
+   * rows are in, outside that retry, so a committed job is never written twice.
    */
-  private async insertBatch(items: NewMessage[]): Promise<MessageRow[]> {
-    const rows: MessageRow[] = [];
-    for (const run of this.equalCostRuns(items)) rows.push(...(await this.insertRun(run)));
-    return rows;
+  private async insertBatch(items: NewMessage[]): Promise<ItemOutcome<MessageRow>[]> {
+    const outcomes: ItemOutcome<MessageRow>[] = [];
+    for (const run of this.equalCostRuns(items)) {
+      const written = await eachAloneOnFailure(run, (jobs) => this.insertRun(jobs));
+      for (const [i, o] of written.entries()) {
+        outcomes.push(o.ok ? await this.announced(run[i], o.value) : o);
+      }
+    }
+    return outcomes;
+  }
+
+  /** The job's row once the release schedulers know of its window's close (inserted). */
+  private async announced(m: NewMessage, row: MessageRow): Promise<ItemOutcome<MessageRow>> {
+    try {
+      return { ok: true, value: await this.inserted(this.dataSource.manager, m, row) };
+    } catch (error) {
+      return { ok: false, error };
+    }
   }
 
   private costOf(m: NewMessage): number {
@@ -436,14 +452,12 @@ export class MessagesRepository {
       ],
     );
     const byIndex = new Map(rows.map((r) => [Number(r.batch_index), r]));
-    return Promise.all(
-      items.map((m, i) => {
-        const row = byIndex.get(i + 1);
-        if (!row) throw new Error(`insertBatch: no row for item ${i + 1} of ${items.length}`);
-        delete (row as Partial<typeof row>).batch_index;
-        return this.inserted(this.dataSource.manager, m, row);
-      }),
-    );
+    return items.map((_, i) => {
+      const row = byIndex.get(i + 1);
+      if (!row) throw new Error(`insertBatch: no row for item ${i + 1} of ${items.length}`);
+      delete (row as Partial<typeof row>).batch_index;
+      return row;
+    });
   }
 
   /** The job and its recipients (insertJobSql or, held, insertHeldJobSql). */
