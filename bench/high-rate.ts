@@ -36,6 +36,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
+import { CLAIM_PLANNER_SETTINGS } from '../src/queue/claim-connections.js';
 import { claimSql } from '../src/queue/queue.repository.js';
 import { runBench } from '../test/support/cleanup.js';
 import {
@@ -123,12 +124,15 @@ const recipientsStats = (client: pg.Client) =>
 
 /**
  * The app's own claim statement (the size this bench's workers use), EXPLAINed with ANALYZE
- * inside a transaction that is rolled back: what one claim costs half-way through the drain.
+ * under the claim connections' planner settings, inside a transaction that is rolled back:
+ * what one claim costs half-way through the drain.
  */
 async function explainClaim(client: pg.Client): Promise<void> {
   const t0 = nowMs();
   await client.query('BEGIN');
   try {
+    for (const [name, value] of Object.entries(CLAIM_PLANNER_SETTINGS))
+      await client.query(`SELECT set_config($1, $2, true)`, [name, value]);
     const res = await client.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN (ANALYZE, BUFFERS) ${claimSql(CONCURRENCY)}`,
       ['bench-explain', 30_000],

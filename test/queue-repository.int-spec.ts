@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { QueueRepository } from '../src/queue/queue.repository.js';
+import { queueRepositoryOn } from './support/queue-repository.js';
 import { createTestDatabase, TestDatabase } from './support/test-database.js';
 
 /** Repository SQL on the real server of the run (PostgreSQL 15 in CI's second pass, 18 embedded). */
@@ -10,7 +11,7 @@ describe(QueueRepository.name, () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('queuerepo');
-    sut = new QueueRepository(db.dataSource);
+    sut = queueRepositoryOn(db);
     const [m] = await db.dataSource.query(
       `INSERT INTO messages (content, encoding, segments, recipient_count) VALUES ('x', 'gsm7', 1, 2) RETURNING id`,
     );

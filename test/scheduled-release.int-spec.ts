@@ -8,6 +8,7 @@ import { IDLE_CREDIT_SMS } from '../src/queue/queue.sql.js';
 import { QueueRepository } from '../src/queue/queue.repository.js';
 import { ReleaseRepository } from '../src/queue/release.repository.js';
 import { hkMobiles } from './fixtures/messages.js';
+import { queueRepositoryOn } from './support/queue-repository.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -64,7 +65,7 @@ describe(ReleaseRepository.name, () => {
     db = await createTestDatabase('schedrelease');
     sut = new ReleaseRepository(db.dataSource, config);
     messages = new MessagesRepository(db.dataSource, config);
-    queue = new QueueRepository(db.dataSource);
+    queue = queueRepositoryOn(db);
     users = [];
     for (const name of ['sr_a', 'sr_b', 'sr_c']) {
       const [u] = await q(

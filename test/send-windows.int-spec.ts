@@ -8,6 +8,7 @@ import { QueueRepository } from '../src/queue/queue.repository.js';
 import { ReleaseRepository } from '../src/queue/release.repository.js';
 import { parseWindowSpec } from '../src/scheduling/send-window.js';
 import { hkMobiles } from './fixtures/messages.js';
+import { queueRepositoryOn } from './support/queue-repository.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -68,7 +69,7 @@ describe('send windows: hold and release by the window (PostgreSQL)', () => {
     db = await createTestDatabase('sendwindows');
     release = new ReleaseRepository(db.dataSource, config);
     messages = new MessagesRepository(db.dataSource, config);
-    queue = new QueueRepository(db.dataSource);
+    queue = queueRepositoryOn(db);
     const [u] = await q(
       `INSERT INTO users (username, password_hash) VALUES ('sw', 'x') RETURNING id`,
     );

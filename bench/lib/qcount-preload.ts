@@ -42,31 +42,44 @@ function kindOf(sql: string): string {
   return 'other';
 }
 
+function observe(kind: string, started: number, res: { rows?: Record<string, unknown>[] }): void {
+  const c = (counts[kind] ??= { n: 0, ms: 0 });
+  c.n++;
+  c.ms += performance.now() - started;
+  const rows = res.rows ?? [];
+  if (kind === 'take') {
+    const g = Number(rows[0]?.granted ?? 0);
+    granted += g;
+    if (g === 0) takesRefused++;
+  } else if (kind === 'claim') {
+    claimed += rows.length;
+    if (rows.length === 0) claimsEmpty++;
+  }
+}
+
+type Callback = (err: unknown, res: { rows?: Record<string, unknown>[] }) => void;
+
 const originalQuery = pg.Client.prototype.query;
 pg.Client.prototype.query = function (this: unknown, ...args: unknown[]) {
   const config = args[0] as string | { text?: string } | undefined;
   const text = typeof config === 'string' ? config : config?.text;
-  const result = originalQuery.apply(this, args);
-  if (!text || !(result instanceof Promise)) return result;
-  const kind = kindOf(text);
+  const kind = text ? kindOf(text) : undefined;
   const started = performance.now();
-  result.then(
-    (res: { rows?: Record<string, unknown>[] }) => {
-      const c = (counts[kind] ??= { n: 0, ms: 0 });
-      c.n++;
-      c.ms += performance.now() - started;
-      const rows = res.rows ?? [];
-      if (kind === 'take') {
-        const g = Number(rows[0]?.granted ?? 0);
-        granted += g;
-        if (g === 0) takesRefused++;
-      } else if (kind === 'claim') {
-        claimed += rows.length;
-        if (rows.length === 0) claimsEmpty++;
-      }
-    },
-    () => undefined,
-  );
+  // pg.Pool#query hands the client a callback (no promise comes back).
+  const last = args.length - 1;
+  if (kind && typeof args[last] === 'function') {
+    const callback = args[last] as Callback;
+    args[last] = ((err, res) => {
+      if (!err) observe(kind, started, res);
+      callback(err, res);
+    }) satisfies Callback;
+  }
+  const result = originalQuery.apply(this, args);
+  if (kind && result instanceof Promise)
+    result.then(
+      (res: { rows?: Record<string, unknown>[] }) => observe(kind, started, res),
+      () => undefined,
+    );
   return result;
 };
 

@@ -1,6 +1,6 @@
-import { Inject, Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
-import pg from 'pg';
+import { Inject, Injectable, OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { PlannerPool } from './planner-pool.js';
 
 /** Connections of the pool at most: a read that takes well under a millisecond. */
 const MAX_CONNECTIONS = 2;
@@ -23,38 +23,22 @@ const MAX_CONNECTIONS = 2;
  */
 @Injectable()
 export class GenericPlanReads implements OnApplicationShutdown {
-  private readonly logger = new Logger('GenericPlanReads');
-  private pool?: pg.Pool;
+  private readonly pool: PlannerPool;
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
-
-  async query<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
-    const result = await this.connections().query({ name, text, values });
-    return result.rows as T[];
+  constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    this.pool = new PlannerPool(
+      () => config.databaseUrl,
+      'smspanel-estimates',
+      { plan_cache_mode: 'force_generic_plan', enable_seqscan: 'off' },
+      MAX_CONNECTIONS,
+    );
   }
 
-  private connections(): pg.Pool {
-    if (this.pool) return this.pool;
-    if (!this.config.databaseUrl) throw new Error('databaseUrl must be resolved before boot');
-    const pool = new pg.Pool({
-      connectionString: this.config.databaseUrl,
-      application_name: 'smspanel-estimates',
-      max: MAX_CONNECTIONS,
-      connectionTimeoutMillis: 3000,
-      idleTimeoutMillis: 30000,
-      statement_timeout: 30000,
-      options: '-c plan_cache_mode=force_generic_plan -c enable_seqscan=off',
-    });
-    // An idle connection the server closes must not take the process down; the next query
-    // opens another.
-    pool.on('error', (err) => this.logger.warn(`idle connection lost: ${err.message}`));
-    this.pool = pool;
-    return pool;
+  query<T>(name: string, text: string, values: unknown[]): Promise<T[]> {
+    return this.pool.query<T>(text, values, name);
   }
 
-  async onApplicationShutdown(): Promise<void> {
-    const pool = this.pool;
-    this.pool = undefined;
-    await pool?.end();
+  onApplicationShutdown(): Promise<void> {
+    return this.pool.end();
   }
 }

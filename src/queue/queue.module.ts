@@ -1,5 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { ClockModule } from '../common/clock.module.js';
+import { ClaimConnections } from './claim-connections.js';
 import type { QueueRole } from '../config/app-config.js';
 import { GatewayModule } from '../gateway/gateway.module.js';
 import { RateLimitModule } from '../rate-limit/rate-limit.module.js';
@@ -16,6 +17,7 @@ import { ReleaseRepository } from './release.repository.js';
 import { ReleaseScheduler } from './release.scheduler.js';
 
 const CORE = [
+  ClaimConnections,
   QueueRepository,
   QueueControlRepository,
   QueueControlService,

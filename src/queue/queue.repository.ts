@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { type SendWindow, windowOfRow } from '../scheduling/send-window.js';
+import { ClaimConnections } from './claim-connections.js';
 import { DataSource } from 'typeorm';
 import { RECIPIENT_EVENT_COLUMNS, recipientEventsSql } from '../webhooks/webhook-events.sql.js';
 import { jobCountersSql, LIVE_WORKERS_SQL, PAUSED_SQL, waitingStatusSql } from './queue.sql.js';
@@ -166,40 +167,44 @@ function pgCode(err: unknown): string | undefined {
   return e.driverError?.code ?? e.code;
 }
 
+/** A claimed row as the claim statement returns it. */
+interface ClaimRow {
+  id: string;
+  message_id: number;
+  phone: string;
+  attempts: number;
+  content: string;
+  segments: number;
+  cancelled: boolean;
+  suppressed: boolean;
+  valid_until: number | null;
+  window_start: number | null;
+  window_end: number | null;
+  window_tz: string | null;
+}
+
 @Injectable()
 export class QueueRepository {
-  constructor(@InjectDataSource() private readonly dataSource: DataSource) {}
+  constructor(
+    @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly claims: ClaimConnections,
+  ) {}
 
   async claim(owner: string, n: number, leaseMs: number): Promise<ClaimedRecipient[]> {
     if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new RangeError(`claim size ${n}`);
-    const rows = await this.dataSource.query(claimSql(n), [owner, leaseMs]);
-    return rows.map(
-      (r: {
-        id: string;
-        message_id: number;
-        phone: string;
-        attempts: number;
-        content: string;
-        segments: number;
-        cancelled: boolean;
-        suppressed: boolean;
-        valid_until: number | null;
-        window_start: number | null;
-        window_end: number | null;
-        window_tz: string | null;
-      }) => ({
-        id: r.id,
-        messageId: r.message_id,
-        phone: r.phone,
-        attempts: r.attempts,
-        content: r.content,
-        segments: r.segments,
-        cancelled: r.cancelled,
-        suppressed: r.suppressed,
-        validUntil: r.valid_until,
-        window: windowOfRow(r),
-      }),
-    );
+    const rows = await this.claims.query<ClaimRow>(claimSql(n), [owner, leaseMs]);
+    return rows.map((r) => ({
+      id: r.id,
+      messageId: r.message_id,
+      phone: r.phone,
+      attempts: r.attempts,
+      content: r.content,
+      segments: r.segments,
+      cancelled: r.cancelled,
+      suppressed: r.suppressed,
+      validUntil: r.valid_until,
+      window: windowOfRow(r),
+    }));
   }
 
   async record(owner: string, results: SendResult[]): Promise<void> {

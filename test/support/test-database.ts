@@ -9,6 +9,8 @@ export interface TestDatabase {
   url: string;
   /** A migrated DataSource on the database, for direct SQL in tests. */
   dataSource: DataSource;
+  /** Runs `close` (ending a pool of the test's own, say) before the database is dropped. */
+  beforeDrop(close: () => Promise<void>): void;
   drop(): Promise<void>;
 }
 
@@ -36,11 +38,16 @@ export async function createTestDatabase(label = 'db'): Promise<TestDatabase> {
   const url = withDatabase(server, name);
   const dataSource = await new DataSource(dataSourceOptions(url, 4)).initialize();
   await runMigrationsLocked(dataSource);
+  const closers: (() => Promise<void>)[] = [];
   return {
     name,
     url,
     dataSource,
+    beforeDrop(close) {
+      closers.push(close);
+    },
     async drop() {
+      await Promise.all(closers.splice(0).map((close) => close()));
       if (dataSource.isInitialized) await dataSource.destroy();
       const c = new pg.Client({ connectionString: server });
       await c.connect();
