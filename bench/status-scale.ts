@@ -59,7 +59,6 @@ import { Report } from './lib/report.js';
 import { RssSampler } from './lib/rss-sampler.js';
 import { withBench } from './lib/setup.js';
 import { nowMs, round } from './lib/util.js';
-import type { GenericPlanReads } from '../src/database/generic-plan-reads.js';
 
 const SCENARIOS = (process.env.BENCH_SCALE_SCENARIOS ?? 'jobs,fair')
   .split(',')
@@ -364,11 +363,6 @@ async function captureEndpointQueries(
   // The repositories use only DataSource.query, which the stand-in provides.
   type Ds = ConstructorParameters<typeof StatusRepository>[0];
   const asDs = (ds: QueryOnlyDataSource) => ds as unknown as Ds;
-  // The estimate reads' own pool (GenericPlanReads), over the same stand-in.
-  const asReads = (ds: QueryOnlyDataSource) =>
-    ({
-      query: (_name: string, text: string, values: unknown[]) => ds.query(text, values),
-    }) as unknown as GenericPlanReads;
   // The app under this bench counts the rate in requests (the default SMS_RATE_UNIT).
   const config = { smsRateUnit: 'request' } as AppConfig;
   const out: CapturedQuery[] = [];
@@ -377,7 +371,7 @@ async function captureEndpointQueries(
       new StatusRepository(asDs(ds), config).counts(),
     )),
     ...(await captureQueries(client, 'estimates: userSummary (queue/status + token)', (ds) =>
-      new EstimatesRepository(asDs(ds), asReads(ds), config).userSummary(userId),
+      new EstimatesRepository(asDs(ds), config).userSummary(userId),
     )),
   );
   for (const [name, id] of [
@@ -390,7 +384,7 @@ async function captureEndpointQueries(
         new MessagesRepository(asDs(ds), config).findById(id, userId),
       )),
       ...(await captureQueries(client, `estimates: queueOrder([${name}]) (sms/:id)`, (ds) =>
-        new EstimatesRepository(asDs(ds), asReads(ds), config).queueOrder([id]),
+        new EstimatesRepository(asDs(ds), config).queueOrder([id]),
       )),
     );
   }

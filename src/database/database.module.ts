@@ -3,12 +3,9 @@ import { TypeOrmModule } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
 import { dataSourceOptions, runMigrationsLocked } from './data-source-options.js';
-import { GenericPlanReads } from './generic-plan-reads.js';
 
 @Global()
 @Module({
-  providers: [GenericPlanReads],
-  exports: [GenericPlanReads],
   imports: [
     TypeOrmModule.forRootAsync({
       inject: [APP_CONFIG],

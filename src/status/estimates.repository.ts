@@ -3,7 +3,6 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource } from 'typeorm';
 import { APP_CONFIG, type AppConfig, type RateUnit } from '../config/app-config.js';
 import { inTokensSql, remainingSql } from '../queue/queue.sql.js';
-import { GenericPlanReads } from '../database/generic-plan-reads.js';
 import { windowOfRow } from '../scheduling/send-window.js';
 import type { QueueSnapshotJob } from './eta.js';
 import { fairTokensUntil, jobsStartingBefore, LaneJobs, shareNow } from './fair-share.js';
@@ -221,13 +220,15 @@ export class EstimatesRepository {
   private readonly userSql: string;
 
   constructor(
-    @InjectDataSource() private readonly dataSource: DataSource,
     /*
-     * Only the job reads: with 1 000 users the generic plan of the user read (index scans of
-     * every user's totals) took 10.5 ms median for queue status against 6.4 ms planned afresh
-     * (bench/status-scale "fair").
+     * Both reads planned afresh each time. As prepared statements with a generic plan on a
+     * pool of their own (sequential scans off, so a plan made on an empty queue still took the
+     * indexes), the job read cost less to plan but more to run once 1 000 users had SMS
+     * waiting: every user's totals by index probes where one scan reads them all (bench/
+     * status-scale "fair": GET /api/sms/:id median 10.7-11.9 ms, against 7.8 ms planned
+     * afresh; submissions 598/s against 632-689/s, within that bench's noise).
      */
-    private readonly reads: GenericPlanReads,
+    @InjectDataSource() private readonly dataSource: DataSource,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.jobsSql = jobsSql(config.smsRateUnit);
@@ -236,7 +237,7 @@ export class EstimatesRepository {
 
   /** Position and tokens-through of the given unfinished jobs (finished ones are absent). */
   async queueOrder(ids: number[]): Promise<QueueSnapshotJob[]> {
-    const rows = await this.reads.query<JobRow>('queue_order', this.jobsSql, [ids]);
+    const rows: JobRow[] = await this.dataSource.query(this.jobsSql, [ids]);
     return rows.flatMap((r) => {
       if (r.job_status === 'scheduled' || (r.resume_at && UNFINISHED_STATES.has(r.job_status)))
         return [withWindow(r, placeHeld(r))];
