@@ -50,6 +50,10 @@ const loadsSql = (unit: RateUnit) => {
   )`;
 };
 
+/** Every row of \`loads\` as one JSON array of RawLoad (one value to parse, not a row each). */
+const LOADS_JSON = `(SELECT coalesce(json_agg(json_build_array(user_id, lane, weight, tokens,
+    pending_jobs, pending_tokens)), '[]') FROM loads)`;
+
 /** A job's tokens still to pay for (`alias` a messages row, in_flight joined as `f`). */
 const todoSql = (alias: string, unit: RateUnit) =>
   inTokensSql(`${remainingSql(alias)} - coalesce(f.n, 0)`, alias, unit);
@@ -75,48 +79,37 @@ const jobsSql = (unit: RateUnit) => `
                  WHERE k.user_id = m.user_id AND k.adhoc = m.adhoc AND k.${UNFINISHED}
                    AND k.id < m.id)
          END AS ahead,
-         (SELECT coalesce(json_agg(json_build_array(user_id, lane, weight, tokens, pending_jobs, pending_tokens)), '[]')
-          FROM loads) AS loads
+         ${LOADS_JSON} AS loads
   FROM messages m LEFT JOIN in_flight f ON f.message_id = m.id
   WHERE m.id = ANY($1::int[])`;
 
 /*
- * The loads, and for the user's rows the tokens still to pay for in its oldest unfinished job
- * of each lane (one index probe a lane).
+ * The loads, and the user's own rows with the tokens still to pay for in its oldest
+ * unfinished job of each lane (one index probe a lane).
  */
 const userSql = (unit: RateUnit) => `
   WITH ${loadsSql(unit)}
-  SELECT l.user_id, l.lane, l.weight, l.tokens, l.pending_jobs, l.pending_tokens,
-         l.remaining, l.jobs,
-         CASE WHEN l.user_id = $1 THEN (
-           SELECT ${todoSql('k', unit)}::float8 FROM messages k LEFT JOIN in_flight f ON f.message_id = k.id
-           WHERE k.user_id = l.user_id AND k.adhoc = (l.lane = 0) AND k.${UNFINISHED}
-           ORDER BY k.id LIMIT 1)
-         END AS first_todo
-  FROM loads l`;
+  SELECT ${LOADS_JSON} AS loads,
+    (SELECT coalesce(json_agg(json_build_object('lane', l.lane, 'weight', l.weight,
+       'remaining', l.remaining, 'jobs', l.jobs, 'first_todo', (
+         SELECT ${todoSql('k', unit)}::float8 FROM messages k LEFT JOIN in_flight f ON f.message_id = k.id
+         WHERE k.user_id = l.user_id AND k.adhoc = (l.lane = 0) AND k.${UNFINISHED}
+         ORDER BY k.id LIMIT 1))), '[]')
+     FROM loads l WHERE l.user_id = $1) AS mine`;
 
 type RawLoad = [number, number, number, number, number, number];
 
-interface UserRow {
-  user_id: number;
-  lane: number;
-  weight: number;
-  tokens: number;
-  pending_jobs: number;
-  pending_tokens: number;
-  remaining: string;
-  jobs: number;
-  first_todo: number | null;
+/** The user read: every user's load, and the user's own lanes. */
+interface UserRead {
+  loads: RawLoad[];
+  mine: {
+    lane: number;
+    weight: number;
+    remaining: number;
+    jobs: number;
+    first_todo: number | null;
+  }[];
 }
-
-const rawLoad = (r: UserRow): RawLoad => [
-  r.user_id,
-  r.lane,
-  r.weight,
-  r.tokens,
-  r.pending_jobs,
-  r.pending_tokens,
-];
 
 interface JobRow {
   id: number;
@@ -250,8 +243,8 @@ export class EstimatesRepository {
    * would be finished: the user's whole load goes first, then the job's own (WOULD_EXPIRE).
    */
   async throughForNew(userId: number, urgent: boolean, tokens: number): Promise<number> {
-    const rows: UserRow[] = await this.dataSource.query(this.userSql, [userId]);
-    const { lane, tokensFirst } = laneOf(toLoads(rows.map(rawLoad)), urgent);
+    const { loads } = await this.userRead(userId);
+    const { lane, tokensFirst } = laneOf(toLoads(loads), urgent);
     const mine = lane.find((u) => u.userId === userId);
     const own = (mine?.tokens ?? 0) + tokens;
     return tokensFirst + fairTokensUntil(lane, userId, mine?.weight ?? 1, own);
@@ -259,11 +252,10 @@ export class EstimatesRepository {
 
   /** A user's unfinished jobs summed up, with its soonest job's tokens-through and its share now. */
   async userSummary(userId: number): Promise<UserQueueSummary> {
-    const rows: UserRow[] = await this.dataSource.query(this.userSql, [userId]);
-    const loads = toLoads(rows.map(rawLoad));
+    const read = await this.userRead(userId);
+    const loads = toLoads(read.loads);
     const summary: UserQueueSummary = { jobs: 0, remaining: 0, soonestThrough: null, share: 0 };
-    for (const r of rows) {
-      if (r.user_id !== userId) continue;
+    for (const r of read.mine) {
       summary.jobs += r.jobs;
       summary.remaining += Number(r.remaining);
       const { lane, tokensFirst } = laneOf(loads, r.lane === 0);
@@ -275,5 +267,10 @@ export class EstimatesRepository {
       summary.share = Math.max(summary.share, share);
     }
     return summary;
+  }
+
+  private async userRead(userId: number): Promise<UserRead> {
+    const [row]: UserRead[] = await this.dataSource.query(this.userSql, [userId]);
+    return row;
   }
 }
