@@ -107,6 +107,20 @@ async function xactCommit(client: pg.Client): Promise<number> {
   return Number(rows[0].n);
 }
 
+/** Row updates of the queue's tables over the run, and the share of them that were HOT. */
+async function rowUpdates(client: pg.Client): Promise<string> {
+  const { rows } = await client.query<{ relname: string; upd: string; hot: string }>(
+    `SELECT relname, n_tup_upd AS upd, n_tup_hot_upd AS hot FROM pg_stat_user_tables
+     WHERE relname IN ('messages', 'recipients', 'lane_loads', 'user_lanes') ORDER BY relname`,
+  );
+  return rows
+    .map(
+      (r) =>
+        `${r.relname} ${thousands(Number(r.upd))} (${round((Number(r.hot) / Math.max(1, Number(r.upd))) * 100, 0)} %)`,
+    )
+    .join(', ');
+}
+
 async function checkDone(client: pg.Client): Promise<string[]> {
   const { rows } = await client.query<{
     recipients: string;
@@ -220,6 +234,7 @@ async function smspanelRun(
     const pgCpuMs = pgPid && pgCpuBefore ? treeCpuDeltaMs(pgCpuBefore, treeCpuMs(pgPid)) : null;
     await sleep(1_200); // statistics are flushed about once a second
     const commits = (await xactCommit(client)) - commitsBefore - polls - 1;
+    const updates = await rowUpdates(client);
     const failures = await checkDone(client);
     await app.stop();
     const qcount = parseQueryCounts(app.output()).at(-1) ?? null;
@@ -254,6 +269,7 @@ async function smspanelRun(
           `event loop p99 ${qcount.loop_p99_ms} ms (last second)`,
       );
     }
+    console.log(`  row updates (HOT share): ${updates}`);
     if (failures.length) console.log(`  FAILED checks: ${failures.join('; ')}`);
     if (profDir) {
       const file = latestProfile(profDir);
