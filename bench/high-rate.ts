@@ -36,6 +36,7 @@
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import pg from 'pg';
+import { withJitOff } from '../src/database/planner-pool.js';
 import { CLAIM_PLANNER_SETTINGS } from '../src/queue/claim-connections.js';
 import { claimSql } from '../src/queue/queue.repository.js';
 import { runBench } from '../test/support/cleanup.js';
@@ -131,7 +132,7 @@ async function explainClaim(client: pg.Client): Promise<void> {
   const t0 = nowMs();
   await client.query('BEGIN');
   try {
-    for (const [name, value] of Object.entries(CLAIM_PLANNER_SETTINGS))
+    for (const [name, value] of Object.entries(withJitOff(CLAIM_PLANNER_SETTINGS)))
       await client.query(`SELECT set_config($1, $2, true)`, [name, value]);
     const res = await client.query<{ 'QUERY PLAN': string }>(
       `EXPLAIN (ANALYZE, BUFFERS) ${claimSql(CONCURRENCY)}`,
