@@ -1,6 +1,12 @@
 import { Logger } from '@nestjs/common';
 import pg from 'pg';
 
+/** The settings a PlannerPool's connections start with: `settings`, and JIT off. */
+export const withJitOff = (settings: Record<string, string>): Record<string, string> => ({
+  ...settings,
+  jit: 'off',
+});
+
 /**
  * A small pool of its own whose connections start with planner settings (`-c name=value`)
  * that must hold for a few hot statements and for nothing else the app runs. Opened on first
@@ -12,12 +18,6 @@ import pg from 'pg';
  * 115 ms for a one-row EXISTS in the webhook trigger that every claim fires (claims of
  * 25 ms instead of 5 in a loop of 300 over 60 000 waiting SMS).
  */
-/** The settings a PlannerPool's connections start with: `settings`, and JIT off. */
-export const withJitOff = (settings: Record<string, string>): Record<string, string> => ({
-  ...settings,
-  jit: 'off',
-});
-
 export class PlannerPool {
   private readonly logger: Logger;
   private pool?: pg.Pool;
