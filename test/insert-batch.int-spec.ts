@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import pg from 'pg';
+import { SCHEDULED_CHANNEL } from '../src/common/channels.js';
 import type { AppConfig } from '../src/config/app-config.js';
 import { MessagesRepository, type NewMessage } from '../src/messages/messages.repository.js';
+import { eventually } from './fixtures/waiting.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 /**
@@ -164,5 +167,47 @@ describe('group commit of single sends (PostgreSQL)', () => {
       '+85290000203',
       '+85290000205',
     ]);
+  });
+
+  it('tells the release schedulers of the soonest window close with the rows, once a statement', async () => {
+    const repo = new MessagesRepository(batched.db.dataSource, CONFIG);
+    const listener = new pg.Client({ connectionString: batched.db.url });
+    await listener.connect();
+    const heard: string[] = [];
+    listener.on('notification', (n) => {
+      if (n.channel === SCHEDULED_CHANNEL) heard.push(String(n.payload));
+    });
+    await listener.query(`LISTEN ${SCHEDULED_CHANNEL}`);
+    try {
+      const [one] = jobs(batched.users);
+      const window = { start: 0, end: 1439, timeZone: 'Asia/Hong_Kong' };
+      const soon = new Date(Date.now() + 3_600_000);
+      const later = new Date(Date.now() + 7_200_000);
+      const all = [
+        { ...one, segments: 1, phones: ['+85290000401'] },
+        { ...one, segments: 1, phones: ['+85290000402'], window, windowClosesAt: later },
+        { ...one, segments: 1, phones: ['+85290000403'], window, windowClosesAt: soon },
+      ];
+      const rows = (await Promise.all(all.map((m) => repo.insert(m)))).map((o) =>
+        'created' in o ? o.created : null,
+      );
+      for (const r of rows) {
+        expect(r).not.toBeNull();
+        expect(Object.keys(r!)).not.toEqual(expect.arrayContaining(['notified']));
+        expect(Object.keys(r!)).not.toEqual(expect.arrayContaining(['window_notified']));
+      }
+      await eventually(async () => heard.length > 0, 5000);
+      // Whether the three went in one statement or several, the soonest close was announced.
+      expect(heard).toContain(String(soon.getTime()));
+      expect(heard.length).toBeLessThanOrEqual(3);
+      const [{ n }] = await batched.db.dataSource.query(
+        `SELECT count(*)::int AS n FROM messages WHERE window_closes_at IS NOT NULL
+           AND id = ANY($1::int[])`,
+        [rows.map((r) => r!.id)],
+      );
+      expect(n).toBe(2);
+    } finally {
+      await listener.end();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { QUEUED_CHANNEL } from '../common/channels.js';
+import { QUEUED_CHANNEL, SCHEDULED_CHANNEL } from '../common/channels.js';
 import { IDLE_CREDIT_SMS } from '../queue/queue.sql.js';
 import { MESSAGE_COLUMNS } from './message-row.js';
 
@@ -72,6 +72,11 @@ export const INSERT_BATCH_SQL = `
     ORDER BY i.user_id, i.lane, i.k
   )
   SELECT job.*, i.k AS batch_index,
-         (SELECT pg_notify('${QUEUED_CHANNEL}', max(id)::text) FROM input)::text AS notified
+         (SELECT pg_notify('${QUEUED_CHANNEL}', max(id)::text) FROM input)::text AS notified,
+         -- Release schedulers re-read their next due time: the soonest close of a window a job
+         -- sends in (epoch ms), sent at commit with the rows, or not at all.
+         (SELECT pg_notify('${SCHEDULED_CHANNEL}',
+                   (extract(epoch FROM min(window_closes_at)) * 1000)::bigint::text)
+          FROM input WHERE window_closes_at IS NOT NULL HAVING count(*) > 0)::text AS window_notified
   FROM job JOIN input i ON i.id = job.id
   ORDER BY i.k`;

@@ -383,27 +383,13 @@ export class MessagesRepository {
    * One-number jobs of concurrent callers, each row as insertRows would have written it, in
    * statements whose jobs of one user and lane cost the same (INSERT_BATCH_SQL's condition),
    * one after the other. A failed statement is tried again job by job, its own jobs only: the
-   * runs before it are committed. The release schedulers are told of window closes once the
-   * rows are in, outside that retry, so a committed job is never written twice.
+   * runs before it are committed.
    */
   private async insertBatch(items: NewMessage[]): Promise<ItemOutcome<MessageRow>[]> {
     const outcomes: ItemOutcome<MessageRow>[] = [];
-    for (const run of this.equalCostRuns(items)) {
-      const written = await eachAloneOnFailure(run, (jobs) => this.insertRun(jobs));
-      for (const [i, o] of written.entries()) {
-        outcomes.push(o.ok ? await this.announced(run[i], o.value) : o);
-      }
-    }
+    for (const run of this.equalCostRuns(items))
+      outcomes.push(...(await eachAloneOnFailure(run, (jobs) => this.insertRun(jobs))));
     return outcomes;
-  }
-
-  /** The job's row once the release schedulers know of its window's close (inserted). */
-  private async announced(m: NewMessage, row: MessageRow): Promise<ItemOutcome<MessageRow>> {
-    try {
-      return { ok: true, value: await this.inserted(this.dataSource.manager, m, row) };
-    } catch (error) {
-      return { ok: false, error };
-    }
   }
 
   private costOf(m: NewMessage): number {
@@ -429,7 +415,12 @@ export class MessagesRepository {
 
   private async insertRun(items: NewMessage[]): Promise<MessageRow[]> {
     const col = <T>(f: (m: NewMessage) => T) => items.map(f);
-    const rows: (MessageRow & { batch_index: string; notified?: string })[] = await preparedQuery(
+    type BatchRow = MessageRow & {
+      batch_index?: string;
+      notified?: string;
+      window_notified?: string;
+    };
+    const rows: BatchRow[] = await preparedQuery(
       this.dataSource,
       'insert_batch',
       INSERT_BATCH_SQL,
@@ -455,7 +446,9 @@ export class MessagesRepository {
     return items.map((_, i) => {
       const row = byIndex.get(i + 1);
       if (!row) throw new Error(`insertBatch: no row for item ${i + 1} of ${items.length}`);
-      delete (row as Partial<typeof row>).batch_index;
+      delete row.batch_index;
+      delete row.notified;
+      delete row.window_notified;
       return row;
     });
   }

@@ -28,9 +28,8 @@ export function loggableUrl(url: string): string {
 export function httpLogger(logger: Pino) {
   if (!logger.isLevelEnabled('info')) {
     return (req: Request, res: Response, next: NextFunction) => {
-      const id = requestId(req, res);
-      (req as Request & { id: string }).id = id;
-      requestContext.run({ requestId: id }, next);
+      (req as Request & { id: string }).id = requestId(req, res);
+      inContext(req, next);
     };
   }
   const log = pinoHttp({
@@ -48,6 +47,11 @@ export function httpLogger(logger: Pino) {
   });
   return (req: Request, res: Response, next: NextFunction) => {
     log(req, res);
-    requestContext.run({ requestId: String(req.id) }, next);
+    inContext(req, next);
   };
+}
+
+/** The rest of the request runs in a context that carries its id (req.id, set before). */
+function inContext(req: Request, next: NextFunction): void {
+  requestContext.run({ requestId: String(req.id) }, next);
 }
