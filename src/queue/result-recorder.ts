@@ -5,10 +5,10 @@ const MAX_BATCH = 1000;
 const RETRY_MS = [200, 500, 1000, 2000, 5000];
 
 /**
- * Writes send results in batches without adding delay: the first result is written at
- * once, and whatever arrives while a write is under way goes into the next write. At low
- * rates that is one row per statement; at high rates, hundreds. A failed write (database
- * away) is retried; results are kept until written.
+ * Writes send results in batches without adding delay: the results of one turn of the event
+ * loop are written together, and whatever arrives while a write is under way goes into the
+ * next write. At low rates that is one row per statement; at high rates, hundreds. A failed
+ * write (database away) is retried; results are kept until written.
  */
 export class ResultRecorder {
   private readonly logger = new Logger('ResultRecorder');
@@ -23,7 +23,12 @@ export class ResultRecorder {
 
   add(result: SendResult): void {
     this.pending.push(result);
-    this.running ??= this.drain().finally(() => (this.running = undefined));
+    // Not at once but after this turn's other results: a claim's sends finish together, and
+    // writing the first alone cost a statement as dear as a full one (it walks every leased
+    // row); bench/dispatch with 100 users: 270-280 writes for 200 claims, 200 with the wait.
+    this.running ??= afterThisTurn()
+      .then(() => this.drain())
+      .finally(() => (this.running = undefined));
   }
 
   /** Resolves when everything added so far is written. */
@@ -49,3 +54,5 @@ export class ResultRecorder {
     }
   }
 }
+
+const afterThisTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
