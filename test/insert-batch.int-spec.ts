@@ -74,17 +74,16 @@ describe('group commit of single sends (PostgreSQL)', () => {
     await oneByOne?.db.drop();
   });
 
-  it('queues concurrent single sends together, leaving the rows one-at-a-time queuing leaves', async () => {
+  it('queues single sends in batch statements, leaving the rows one-at-a-time queuing leaves', async () => {
     const repo = new MessagesRepository(batched.db.dataSource, CONFIG);
-    // Added at once: the first goes alone, the rest together once it is done.
-    const outcomes = await Promise.all(jobs(batched.users).map((m) => repo.insert(m)));
+    const outcomes = await repo.insertSingles(jobs(batched.users));
 
     const single = new MessagesRepository(oneByOne.db.dataSource, CONFIG);
     for (const [i, m] of jobs(oneByOne.users).entries()) {
       await single.insert({ ...m, idempotency: { key: `k${i}`, hash: `h${i}`, route: 'single' } });
     }
 
-    const rowsOf = (o: (typeof outcomes)[number]) => ('created' in o ? o.created : undefined);
+    const rowsOf = (o: (typeof outcomes)[number]) => (o.ok ? o.value : undefined);
     expect(outcomes.map((o) => rowsOf(o)?.content)).toEqual(
       jobs(batched.users).map((m) => m.content),
     );
@@ -105,8 +104,8 @@ describe('group commit of single sends (PostgreSQL)', () => {
     const [{ n }] = await batched.db.dataSource.query(
       `SELECT count(DISTINCT xmin::text)::int AS n FROM messages`,
     );
-    // The first alone; the other eleven cut only where a user's segment count changes within
-    // a lane (a: 1 → 2 at #3, b: 1 → 2 at #6, b: 2 → 1 at #10): five statements, not twelve.
+    // Cut only where a user's segment count changes within a lane (a: 2 → 1 at #1, 1 → 2 at
+    // #3, b: 1 → 2 at #6, 2 → 1 at #10): five statements, not twelve.
     expect(n).toBe(5);
   });
 
@@ -115,19 +114,14 @@ describe('group commit of single sends (PostgreSQL)', () => {
     const [one] = jobs(batched.users);
     const all = [
       { ...one, segments: 1, phones: ['+85290000301'] },
-      // The batch after the first: a's 1-segment job, then a's 2-segment job and an unwritable
-      // one in a statement of their own (a user's jobs of one lane in one statement cost the same).
+      // a's two 1-segment jobs, then a's 2-segment job and an unwritable one in a statement of
+      // their own (a user's jobs of one lane in one statement cost the same).
       { ...one, segments: 1, phones: ['+85290000302'] },
       { ...one, segments: 2, phones: ['+85290000303'] },
       { ...one, userId: 2_000_000_000, phones: ['+85290000304'] },
     ];
-    const settled = await Promise.allSettled(all.map((m) => repo.insert(m)));
-    expect(settled.map((s) => s.status)).toEqual([
-      'fulfilled',
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-    ]);
+    const outcomes = await repo.insertSingles(all);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false]);
     const stored = await batched.db.dataSource.query(
       `SELECT phone, count(*)::int AS n FROM recipients WHERE phone LIKE '+852900003%'
        GROUP BY phone ORDER BY phone`,
@@ -150,14 +144,8 @@ describe('group commit of single sends (PostgreSQL)', () => {
       { ...good, userId: 2_000_000_000, phones: ['+85290000204'] },
       { ...good, phones: ['+85290000205'] },
     ];
-    const settled = await Promise.allSettled(all.map((m) => repo.insert(m)));
-    expect(settled.map((s) => s.status)).toEqual([
-      'fulfilled',
-      'fulfilled',
-      'fulfilled',
-      'rejected',
-      'fulfilled',
-    ]);
+    const outcomes = await repo.insertSingles(all);
+    expect(outcomes.map((o) => o.ok)).toEqual([true, true, true, false, true]);
     const stored = await batched.db.dataSource.query(
       `SELECT phone FROM recipients WHERE phone LIKE '+852900002%' ORDER BY phone`,
     );
@@ -188,18 +176,15 @@ describe('group commit of single sends (PostgreSQL)', () => {
         { ...one, segments: 1, phones: ['+85290000402'], window, windowClosesAt: later },
         { ...one, segments: 1, phones: ['+85290000403'], window, windowClosesAt: soon },
       ];
-      const rows = (await Promise.all(all.map((m) => repo.insert(m)))).map((o) =>
-        'created' in o ? o.created : null,
-      );
+      const rows = (await repo.insertSingles(all)).map((o) => (o.ok ? o.value : null));
       for (const r of rows) {
         expect(r).not.toBeNull();
         expect(Object.keys(r!)).not.toEqual(expect.arrayContaining(['notified']));
         expect(Object.keys(r!)).not.toEqual(expect.arrayContaining(['window_notified']));
       }
       await eventually(async () => heard.length > 0, 5000);
-      // Whether the three went in one statement or several, the soonest close was announced.
-      expect(heard).toContain(String(soon.getTime()));
-      expect(heard.length).toBeLessThanOrEqual(3);
+      // One statement, one notice: the soonest close.
+      expect(heard).toEqual([String(soon.getTime())]);
       const [{ n }] = await batched.db.dataSource.query(
         `SELECT count(*)::int AS n FROM messages WHERE window_closes_at IS NOT NULL
            AND id = ANY($1::int[])`,

@@ -4,7 +4,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager } from 'typeorm';
 import { QUEUED_CHANNEL, SCHEDULED_CHANNEL } from '../common/channels.js';
 import { conflict } from '../common/app-error.js';
-import { eachAloneOnFailure, GroupCommit, type ItemOutcome } from '../common/group-commit.js';
+import { eachAloneOnFailure, type ItemOutcome } from '../common/group-commit.js';
 import { INSERT_BATCH_SQL } from './insert-batch.sql.js';
 import { preparedQuery } from '../database/prepared-query.js';
 import { fairTagSql, fairTagsCte, provisionalTagsSql } from '../queue/queue.sql.js';
@@ -223,24 +223,16 @@ const LARGE_JOB = 10_000;
 
 const OWNER_COLUMN = `, (SELECT username FROM users u WHERE u.id = user_id) AS owner_username`;
 
-/** Jobs concurrent callers may queue together (INSERT_BATCH_SQL): one number, sent at once. */
-const batchable = (m: NewMessage) =>
-  m.phones.length === 1 && !m.idempotency && !m.holdUntil && !m.scheduled && !m.personal;
-
 /**
- * Jobs queued by one batch statement at most. One statement under way at a time: jobs are
- * then queued in the order their requests arrived, as one by one, and the next batch
- * gathers everything that came while the last one ran.
+ * Jobs concurrent callers may queue together (`insertSingles`, INSERT_BATCH_SQL): one number,
+ * sent at once.
  */
-const GROUP_COMMIT = { maxBatch: 64, maxInFlight: 1 };
+export const isBatchable = (m: NewMessage) =>
+  m.phones.length === 1 && !m.idempotency && !m.holdUntil && !m.scheduled && !m.personal;
 
 @Injectable()
 export class MessagesRepository {
   private analyzing?: Promise<void>;
-  private readonly singles = new GroupCommit<NewMessage, MessageRow>(
-    (items) => this.insertBatch(items),
-    GROUP_COMMIT,
-  );
 
   constructor(
     @InjectDataSource() private readonly dataSource: DataSource,
@@ -253,7 +245,11 @@ export class MessagesRepository {
    * written in the same transaction, so concurrent duplicates serialise on it.
    */
   async insert(m: NewMessage): Promise<InsertOutcome> {
-    if (batchable(m)) return { created: await this.singles.add(m) };
+    if (isBatchable(m)) {
+      const [outcome] = await this.insertSingles([m]);
+      if (!outcome.ok) throw outcome.error;
+      return { created: outcome.value };
+    }
     const outcome = await this.insertJob(m);
     if ('created' in outcome && m.phones.length >= LARGE_JOB) this.refreshQueueStatistics();
     return outcome;
@@ -380,12 +376,13 @@ export class MessagesRepository {
   }
 
   /**
-   * One-number jobs of concurrent callers, each row as insertRows would have written it, in
-   * statements whose jobs of one user and lane cost the same (INSERT_BATCH_SQL's condition),
-   * one after the other. A failed statement is tried again job by job, its own jobs only: the
-   * runs before it are committed.
+   * One-number jobs of concurrent callers (`isBatchable`, group commit in MessagesService),
+   * each row as insertRows would have written it, in statements whose jobs of one user and
+   * lane cost the same (INSERT_BATCH_SQL's condition), one after the other, in the order
+   * given. A failed statement is tried again job by job, its own jobs only: the runs before
+   * it are committed.
    */
-  private async insertBatch(items: NewMessage[]): Promise<ItemOutcome<MessageRow>[]> {
+  async insertSingles(items: NewMessage[]): Promise<ItemOutcome<MessageRow>[]> {
     const outcomes: ItemOutcome<MessageRow>[] = [];
     for (const run of this.equalCostRuns(items))
       outcomes.push(...(await eachAloneOnFailure(run, (jobs) => this.insertRun(jobs))));

@@ -6,8 +6,9 @@ import { AppError, notFound } from '../common/app-error.js';
 import { CLOCK, type Clock } from '../common/clock.js';
 import { pageMeta } from '../common/pagination.dto.js';
 import { APP_CONFIG, type AppConfig } from '../config/app-config.js';
+import { GroupCommit, type ItemOutcome } from '../common/group-commit.js';
 import { EstimatesService } from '../status/estimates.service.js';
-import { NO_ESTIMATE } from '../status/eta.js';
+import { type JobEstimate, NO_ESTIMATE } from '../status/eta.js';
 import {
   AcceptedSmsDto,
   MessageDetailDto,
@@ -20,6 +21,7 @@ import { checkUrgentAllowed, wantsUrgent } from './lanes.js';
 import { toAccepted, toDetail, toRecipient, toSummary } from './message.mapper.js';
 import { MessageRow } from './message-row.js';
 import {
+  isBatchable,
   MessagesRepository,
   NewMessage,
   NewUploadJob,
@@ -91,9 +93,31 @@ function laneFor(sender: Sender, dto: JobRequest): boolean {
   return urgent;
 }
 
+/** A job just queued, and where it stands. */
+interface Queued {
+  row: MessageRow;
+  estimate: JobEstimate;
+}
+
+/**
+ * Single sends queued by one batch at most. One batch under way at a time: jobs are then
+ * queued in the order their requests arrived, as one by one, and the next batch gathers
+ * everything that came while the last one ran.
+ */
+const GROUP_COMMIT = { maxBatch: 64, maxInFlight: 1 };
+
 @Injectable()
 export class MessagesService {
   private readonly phonePolicy: PhonePolicy;
+  /**
+   * Concurrent single sends: their rows, then their estimates, one batch through both. As two
+   * group commits one after the other, each batch was half as big, with twice the statements
+   * a send (bench/submissions: PostgreSQL ~1.0 ms of CPU a send instead of ~0.55).
+   */
+  private readonly singles = new GroupCommit<NewMessage, Queued>(
+    (items) => this.queueSingles(items),
+    GROUP_COMMIT,
+  );
 
   constructor(
     private readonly repo: MessagesRepository,
@@ -396,7 +420,7 @@ export class MessagesService {
     if (dto.template) meaning.push(dto.template);
     if (dto.personal) meaning.push(dto.personal.contents);
     const hash = () => updateJson(createHash('sha256'), meaning).digest('hex');
-    const outcome = await this.repo.insert({
+    const job: NewMessage = {
       userId,
       content: dto.content,
       encoding: info.encoding,
@@ -413,13 +437,28 @@ export class MessagesService {
       template: dto.template,
       personal: dto.personal,
       idempotency: key === undefined ? undefined : { key, hash: hash(), route },
-    });
+    };
+    if (isBatchable(job)) {
+      const { row, estimate } = await this.singles.add(job);
+      return toAccepted(row, estimate, acceptedExtra(route, row, phones[0]));
+    }
+    const outcome = await this.repo.insert(job);
     const row = 'created' in outcome ? outcome.created : await this.owned(userId, outcome.replayOf);
-    const extra =
-      route === 'single'
-        ? { recipient: 'created' in outcome ? phones[0] : await this.repo.firstPhone(row.id) }
-        : { total: row.recipient_count, duplicates_removed: row.duplicates_removed };
-    return toAccepted(row, await this.estimates.forJob(row.id), extra);
+    const phone =
+      route === 'single' && !('created' in outcome)
+        ? await this.repo.firstPhone(row.id)
+        : phones[0];
+    return toAccepted(row, await this.estimates.forJob(row.id), acceptedExtra(route, row, phone));
+  }
+
+  private async queueSingles(jobs: NewMessage[]): Promise<ItemOutcome<Queued>[]> {
+    const outcomes = await this.repo.insertSingles(jobs);
+    const estimates = await this.estimates.forJobs(
+      outcomes.flatMap((o) => (o.ok ? [o.value.id] : [])),
+    );
+    return outcomes.map((o) =>
+      o.ok ? { ok: true, value: { row: o.value, estimate: estimates.get(o.value.id)! } } : o,
+    );
   }
 
   /** A user's own jobs, or (admin) anyone's, narrowed by `scope`. */
@@ -475,3 +514,10 @@ const validityKey = (v: ValidityRequest) =>
 
 const unfinishedIds = (rows: MessageRow[]) =>
   rows.filter((m) => UNFINISHED.includes(m.job_status)).map((m) => m.id);
+
+/** What an accepted answer adds for its route: the number of a single, a bulk's counts. */
+function acceptedExtra(route: SendRoute, row: MessageRow, phone: string) {
+  return route === 'single'
+    ? { recipient: phone }
+    : { total: row.recipient_count, duplicates_removed: row.duplicates_removed };
+}
