@@ -62,7 +62,9 @@ const todoSql = (alias: string, unit: RateUnit) =>
  * The given jobs with their tokens still to pay for, and what of their user's own is ahead
  * of them in their lane: for the user's newest job that is the user's whole load (read from
  * the totals); for an older one, the user's earlier unfinished jobs are summed (a range of
- * one index, the user's own backlog ahead of the job). The loads come along as JSON.
+ * one index, the user's own backlog ahead of the job). The loads come along as JSON, on the
+ * first row only: they are the same for every job, and a batch of submissions' answers would
+ * otherwise send and parse every user's load once a job.
  */
 const jobsSql = (unit: RateUnit) => `
   WITH ${loadsSql(unit)}
@@ -79,7 +81,7 @@ const jobsSql = (unit: RateUnit) => `
                  WHERE k.user_id = m.user_id AND k.adhoc = m.adhoc AND k.${UNFINISHED}
                    AND k.id < m.id)
          END AS ahead,
-         ${LOADS_JSON} AS loads
+         CASE WHEN row_number() OVER () = 1 THEN ${LOADS_JSON} END AS loads
   FROM messages m LEFT JOIN in_flight f ON f.message_id = m.id
   WHERE m.id = ANY($1::int[])`;
 
@@ -125,7 +127,8 @@ interface JobRow {
   todo: number;
   cost: number;
   ahead: [number, number] | null;
-  loads: RawLoad[];
+  /** On the first row only (the same for all). */
+  loads: RawLoad[] | null;
 }
 
 /** Every user's load by lane, and what the urgent lane holds in all. */
@@ -157,8 +160,7 @@ function laneOf(loads: Loads, urgent: boolean) {
 }
 
 /** Where a job stands in the fair order, from its user's tokens and jobs ahead of it. */
-function place(r: JobRow): QueueSnapshotJob {
-  const loads = toLoads(r.loads);
+function place(r: JobRow, loads: Loads): QueueSnapshotJob {
   const { lane, tokensFirst, jobsFirst } = laneOf(loads, r.adhoc);
   const mine = lane.find((u) => u.userId === r.user_id);
   const weight = mine?.weight ?? 1;
@@ -187,8 +189,8 @@ function place(r: JobRow): QueueSnapshotJob {
  * place until they are released: it starts then, and its own SMS go at the share of the
  * rate its user would get against what the lane holds now.
  */
-function placeHeld(r: JobRow): QueueSnapshotJob {
-  const { lane } = laneOf(toLoads(r.loads), r.adhoc);
+function placeHeld(r: JobRow, loads: Loads): QueueSnapshotJob {
+  const { lane } = laneOf(loads, r.adhoc);
   const weight = lane.find((u) => u.userId === r.user_id)?.weight ?? 1;
   return {
     id: r.id,
@@ -231,10 +233,11 @@ export class EstimatesRepository {
   /** Position and tokens-through of the given unfinished jobs (finished ones are absent). */
   async queueOrder(ids: number[]): Promise<QueueSnapshotJob[]> {
     const rows: JobRow[] = await this.dataSource.query(this.jobsSql, [ids]);
+    const loads = toLoads(rows.find((r) => r.loads)?.loads ?? []);
     return rows.flatMap((r) => {
       if (r.job_status === 'scheduled' || (r.resume_at && UNFINISHED_STATES.has(r.job_status)))
-        return [withWindow(r, placeHeld(r))];
-      return UNFINISHED_STATES.has(r.job_status) ? [withWindow(r, place(r))] : [];
+        return [withWindow(r, placeHeld(r, loads))];
+      return UNFINISHED_STATES.has(r.job_status) ? [withWindow(r, place(r, loads))] : [];
     });
   }
 
