@@ -68,6 +68,9 @@ export function configureApp(app: INestApplication, config: AppConfig, logger: P
   app.use(httpMetrics(app.get(MetricsService)));
   http.set('trust proxy', config.trustProxy.length ? config.trustProxy : false);
   http.disable('x-powered-by');
+  // Answers are no-store (below), so no client ever revalidates one: hashing every body for
+  // an ETag was pure cost. The dashboard's files keep theirs (express.static sets its own).
+  http.set('etag', false);
   app.use(helmet({ contentSecurityPolicy: false }));
   // Answers carry tokens and personal data: no browser or proxy may keep a copy, errors included.
   app.use('/api', (_req: Request, res: Response, next: NextFunction) => {
