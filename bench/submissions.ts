@@ -10,8 +10,10 @@
  * from 16 concurrent clients over keep-alive connections (one request in flight per client).
  * Progress is printed every 10 % (and every 30 s). Figures: overall rate (target ≥ 1 000/s),
  * the rate of the first 10 % and of the last 10 % of the submissions, and last / first
- * (target ≥ 80 %); for information the latency median and p99 and the app's RSS (sampled every
- * 500 ms; `npm run bench` judges every app's peak too). Checked: every answer 202,
+ * (target ≥ 80 %); for information the latency median and p99, the app's RSS (sampled every
+ * 500 ms; `npm run bench` judges every app's peak too), and the CPU time a submission cost the
+ * app, PostgreSQL (when it runs on this machine) and the bench's own clients: on a machine
+ * they share, the sum is what bounds the rate. Checked: every answer 202,
  * nothing reached the gateway, one pending job and recipient in the database per accepted
  * submission.
  *
@@ -26,6 +28,7 @@
 import { runBench } from '../test/support/cleanup.js';
 import { createUsers, setPaused } from './lib/api.js';
 import { lowerBound } from './lib/cluster-kit.js';
+import { postmasterPid, processCpuMs, treeCpuDeltaMs, treeCpuMs } from './lib/proc-cpu.js';
 import { KeepAliveClient, summarize } from './lib/http-timing.js';
 import { Report } from './lib/report.js';
 import { RssSampler } from './lib/rss-sampler.js';
@@ -61,6 +64,12 @@ async function main(): Promise<number> {
       const numbers = hkNumbers(0, COUNT);
       http = new KeepAliveClient(app.baseUrl, CLIENTS);
       const rss = new RssSampler(app.pid, 500).start();
+      const pgPid = await postmasterPid(db.url);
+      const cpuBefore = {
+        app: processCpuMs(app.pid),
+        pg: pgPid ? treeCpuMs(pgPid) : null,
+        bench: process.cpuUsage(),
+      };
 
       // Completion time and latency of each answer, in the order they came back.
       const doneAt: number[] = [];
@@ -110,6 +119,18 @@ async function main(): Promise<number> {
       );
       const ended = nowMs();
       const done = doneAt.length;
+      const appCpu = processCpuMs(app.pid);
+      const perSubmission = (ms: number | null) =>
+        ms === null || done === 0 ? null : round(ms / done, 3);
+      const cpu = {
+        app: perSubmission(
+          appCpu === null || cpuBefore.app === null ? null : appCpu - cpuBefore.app,
+        ),
+        pg: perSubmission(
+          pgPid && cpuBefore.pg ? treeCpuDeltaMs(cpuBefore.pg, treeCpuMs(pgPid)) : null,
+        ),
+        bench: perSubmission(cpuTotalMs(process.cpuUsage(cpuBefore.bench))),
+      };
       if (done % tenth !== 0) progress();
       const mem = rss.stop();
 
@@ -127,6 +148,10 @@ async function main(): Promise<number> {
         `\n${done} accepted in ${round((ended - started) / 1000, 1)} s: overall ${round(overall ?? 0, 1)}/s; ` +
           `first 10 % ${round(first ?? 0, 1)}/s, last 10 % ${last === null ? 'not reached' : `${round(last, 1)}/s`}; ` +
           `latency median ${lat.median_ms} ms, p99 ${lat.p99_ms} ms, max ${lat.max_ms} ms`,
+      );
+      console.log(
+        `CPU a submission: app ${cpu.app ?? '?'} ms, PostgreSQL ${cpu.pg ?? '? (not on this machine)'} ms, ` +
+          `bench clients ${cpu.bench} ms`,
       );
 
       if (timedOut)
@@ -163,6 +188,9 @@ async function main(): Promise<number> {
         { name: 'submission latency median', value: lat.median_ms, unit: 'ms' },
         { name: 'submission latency p99', value: lat.p99_ms, unit: 'ms' },
         { name: 'app RSS peak (sampled)', value: mem.maxMb, unit: 'MB' },
+        { name: 'app CPU a submission', value: cpu.app, unit: 'ms' },
+        { name: 'PostgreSQL CPU a submission', value: cpu.pg, unit: 'ms' },
+        { name: 'bench clients CPU a submission', value: cpu.bench, unit: 'ms' },
       );
 
       if (gw.requests.length) report.fail(`${gw.requests.length} SMS sent while paused`);
@@ -193,5 +221,7 @@ async function main(): Promise<number> {
     },
   ).finally(() => http?.close());
 }
+
+const cpuTotalMs = (u: NodeJS.CpuUsage) => (u.user + u.system) / 1000;
 
 runBench(main);
