@@ -132,4 +132,41 @@ describe('Send windows (e2e)', () => {
       minuteOf(Date.now() + 2 * HOUR) - 60_000,
     );
   });
+
+  describe("in a CSV upload's query", () => {
+    const upload = (query: string, phone: string) =>
+      t
+        .http()
+        .post(`/api/sms/send-csv?content=csv&${query}`)
+        .set(bearer(user.apiToken))
+        .set('Content-Type', 'text/csv')
+        .send(Buffer.from(`phone\n${phone}\n`, 'utf8'));
+    const spec = (w: { start: string; end: string; time_zone: string }) =>
+      encodeURIComponent(`${w.start}-${w.end} ${w.time_zone}`);
+
+    it('takes "HH:MM-HH:MM zone", "none" for always, and the default when absent', async () => {
+      const open = windowIn(-1, 2);
+      const given = await upload(`send_window=${spec(open)}`, hkMobiles(1, 40)[0]).expect(202);
+      expect(given.body.data.send_window).toEqual(open);
+      expect(given.body.data.next_window_at).toBeNull();
+      const none = await upload('send_window=none', hkMobiles(1, 41)[0]).expect(202);
+      expect(none.body.data.send_window).toBeNull();
+      const absent = await upload('', hkMobiles(1, 42)[0]).expect(202);
+      expect(absent.body.data.send_window).toEqual(closedDefault);
+      expect(absent.body.data.next_window_at).not.toBeNull();
+    });
+
+    it.each([
+      ['09:00-21:00', 'send_window'],
+      ['09:00-24:00 Asia/Hong_Kong', 'end'],
+      ['09:00-21:00 Mars/Olympus', 'IANA'],
+    ])('refuses send_window=%j (400 naming %s), queueing nothing', async (value, word) => {
+      const before = await countRows(t);
+      const res = await upload(`send_window=${encodeURIComponent(value)}`, hkMobiles(1, 43)[0]);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_ERROR');
+      expect(JSON.stringify(res.body.error)).toContain(word);
+      expect(await countRows(t)).toEqual(before);
+    });
+  });
 });

@@ -50,10 +50,20 @@ export function windowProblem(start: string, end: string, timeZone: string): str
 
 /** `SMS_SEND_WINDOW`: "HH:MM-HH:MM <IANA zone>", e.g. "09:00-21:00 Asia/Hong_Kong". */
 export function parseWindowSpec(text: string): SendWindow {
+  const parts = splitWindowSpec(text);
+  const problem = parts
+    ? windowProblem(parts.start, parts.end, parts.time_zone)
+    : 'expected "HH:MM-HH:MM <IANA zone>"';
+  if (problem || !parts) throw new Error(`SMS_SEND_WINDOW "${text}": ${problem}`);
+  return { start: parseHhMm(parts.start)!, end: parseHhMm(parts.end)!, timeZone: parts.time_zone };
+}
+
+/** The parts of "HH:MM-HH:MM <zone>" as a request gives them (unchecked); null: not that form. */
+export function splitWindowSpec(
+  text: string,
+): { start: string; end: string; time_zone: string } | null {
   const m = /^\s*(\d\d:\d\d)\s*-\s*(\d\d:\d\d)\s+(\S+)\s*$/.exec(text);
-  const problem = m ? windowProblem(m[1], m[2], m[3]) : 'expected "HH:MM-HH:MM <IANA zone>"';
-  if (problem || !m) throw new Error(`SMS_SEND_WINDOW "${text}": ${problem}`);
-  return { start: parseHhMm(m[1])!, end: parseHhMm(m[2])!, timeZone: m[3] };
+  return m ? { start: m[1], end: m[2], time_zone: m[3] } : null;
 }
 
 const local = (w: SendWindow, at: number) => DateTime.fromMillis(at, { zone: w.timeZone });

@@ -4822,8 +4822,8 @@ export interface operations {
       query?: {
         /** @description Send at this time (ISO-8601 with a UTC offset). In the past or now: sent as usual. Ahead: the job is "scheduled" until then (it holds no share of the rate and can be cancelled), then joins its lane as if submitted at that moment. More than 90 days ahead, or not a valid time with an offset → 400 VALIDATION_ERROR. */
         send_at?: string;
-        /** @description Daily hours the SMS may be sent in (quiet hours outside): SMS wait outside it, hold no share of the rate, and resume at the next opening. Absent: the server default SMS_SEND_WINDOW (if any); null: always. */
-        send_window?: components['schemas']['SendWindowDto'] | null;
+        /** @description Daily hours the SMS may be sent in, "HH:MM-HH:MM <IANA zone>" (start after end wraps midnight); "none": always. Absent: the server default SMS_SEND_WINDOW (if any). */
+        send_window?: string;
         /** @description The old panel's urgent flag, kept: true is the same as priority "urgent". Given with priority, both must mean the same (else 400). */
         adhoc?: boolean;
         /** @description Lane: every urgent SMS is sent before any normal one. Urgent needs the can_send_urgent right (admins always have it), else 403 FORBIDDEN and nothing is queued. Given with adhoc, both must mean the same (else 400). */

@@ -1,8 +1,9 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Transform } from 'class-transformer';
+import { plainToInstance, Transform } from 'class-transformer';
 import { IsBoolean, IsString, MaxLength, ValidateIf } from 'class-validator';
 import { AcceptedSmsDto } from '../../messages/dto/message.dto.js';
-import { TextFields } from '../../messages/dto/send-sms.dto.js';
+import { SendWindowDto, TextFields } from '../../messages/dto/send-sms.dto.js';
+import { splitWindowSpec } from '../../scheduling/send-window.js';
 
 const present = (_: object, v: unknown) => v !== undefined;
 /** Query strings: "true" and "false" only (anything else stays a string and fails IsBoolean). */
@@ -11,6 +12,16 @@ const toBoolean = ({ value }: { value: unknown }) =>
 /** Query strings of digits become numbers (anything else stays a string and fails IsInt). */
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d{1,10}$/.test(value) ? Number(value) : value;
+/**
+ * A send window in a query string, as SMS_SEND_WINDOW writes it ("09:00-21:00
+ * Asia/Hong_Kong"), or "none" for send-bulk's `send_window: null`; anything else stays a
+ * string and fails the object check.
+ */
+function toWindow({ value }: { value: unknown }): unknown {
+  if (value === 'none') return null;
+  const parts = typeof value === 'string' ? splitWindowSpec(value) : null;
+  return parts ? plainToInstance(SendWindowDto, parts) : value;
+}
 
 /** POST /api/sms/send-csv's query: the job's fields as in send-bulk, and the upload's own. */
 export class CsvQueryDto extends TextFields {
@@ -50,9 +61,18 @@ for (const [field, convert] of [
   ['validity_seconds', toInt],
   ['adhoc', toBoolean],
   ['allow_expiry', toBoolean],
+  ['send_window', toWindow],
 ] as const) {
   Transform(convert)(CsvQueryDto.prototype, field);
 }
+// In a query it is one string, not send-bulk's object.
+ApiPropertyOptional({
+  type: String,
+  nullable: false,
+  example: '09:00-21:00 Asia/Hong_Kong',
+  description:
+    'Daily hours the SMS may be sent in, "HH:MM-HH:MM <IANA zone>" (start after end wraps midnight); "none": always. Absent: the server default SMS_SEND_WINDOW (if any).',
+})(CsvQueryDto.prototype, 'send_window');
 
 export class CsvErrorDto {
   @ApiProperty({ example: 7, description: 'Record number in the file; the header is row 1' })
