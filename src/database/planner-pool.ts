@@ -32,9 +32,8 @@ export class PlannerPool {
     this.logger = new Logger(applicationName);
   }
 
-  /** `name`: run as that named prepared statement (planned once per connection). */
-  async query<T>(text: string, values: unknown[], name?: string): Promise<T[]> {
-    const result = await this.connections().query({ name, text, values });
+  async query<T>(text: string, values: unknown[]): Promise<T[]> {
+    const result = await this.connections().query(text, values);
     return result.rows as T[];
   }
 
