@@ -154,6 +154,14 @@ describe('Send windows (e2e)', () => {
       const absent = await upload('', hkMobiles(1, 42)[0]).expect(202);
       expect(absent.body.data.send_window).toEqual(closedDefault);
       expect(absent.body.data.next_window_at).not.toBeNull();
+      // At the gateway: the open window's and the windowless job's SMS go, the default's waits.
+      for (const id of [given.body.data.id, none.body.data.id]) {
+        await eventually(async () => (await detail(id)).completed_at);
+      }
+      const sentTo = gw.requests.map((r) => r.to);
+      expect(sentTo).toEqual(expect.arrayContaining([hkMobiles(1, 40)[0], hkMobiles(1, 41)[0]]));
+      expect(sentTo).not.toContain(hkMobiles(1, 42)[0]);
+      expect((await detail(absent.body.data.id)).pending_count).toBe(1);
     });
 
     it.each([
