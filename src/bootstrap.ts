@@ -3,16 +3,22 @@ import { Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { AppModule } from './app.module.js';
 import { configureApp } from './app.setup.js';
-import { watchHeap } from './common/heap-watch.js';
 import { createRootLogger, NestPinoLogger } from './common/logging/logger.js';
 import { AppConfig } from './config/app-config.js';
 import { resolveDatabase } from './database/resolve-database.js';
+import { missingNodeFlags, NODE_FLAGS } from './node-flags.js';
 
 /** Starts the service for a validated configuration and owns its shutdown. */
 export async function start(config: AppConfig, startedAt: number): Promise<void> {
   const pino = createRootLogger(config.logLevel);
   Logger.overrideLogger(new NestPinoLogger(pino));
   const log = new Logger('Main');
+  const missing = missingNodeFlags();
+  if (missing.length) {
+    log.warn(
+      `started without ${missing.join(' ')}: run as npm start does (node ${NODE_FLAGS.join(' ')} dist/src/main.js), or memory and CPU under load grow`,
+    );
+  }
   const db = await resolveDatabase(config, (line) => log.log(line));
   const app = await NestFactory.create(AppModule.forRoot({ ...config, databaseUrl: db.url }), {
     logger: new NestPinoLogger(pino),
@@ -20,7 +26,6 @@ export async function start(config: AppConfig, startedAt: number): Promise<void>
   });
   configureApp(app, config, pino);
   await app.listen(config.port);
-  const stopHeapWatch = watchHeap();
   log.log(
     `smspanel ${config.version} (${config.queueRole}) listening on http://localhost:${config.port} (docs at /docs) in ${Date.now() - startedAt} ms`,
   );
@@ -32,7 +37,6 @@ export async function start(config: AppConfig, startedAt: number): Promise<void>
     if (stopping) return;
     stopping = true;
     log.log(`${signal} received: shutting down`);
-    stopHeapWatch();
     try {
       await app.close();
       await db.stop();

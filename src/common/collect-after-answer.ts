@@ -47,7 +47,7 @@ export function collectAfterAnswer(req: Request, res: Response): void {
 }
 
 /** Starts a major collection soon, unless one is already about to start. */
-export function scheduleCollection(): void {
+function scheduleCollection(): void {
   collect ??= loadCollect();
   if (!collect || scheduled) return;
   scheduled = true;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/common/free-port.js';
+import { NODE_FLAGS } from '../../src/node-flags.js';
 import { onExitSync, onFailure } from './cleanup.js';
 
 export const BENCH_ADMIN = { username: 'SMSadmin', password: 'bench-admin-pw' };
@@ -72,8 +73,9 @@ function inheritedEnv(): Record<string, string> {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Spawns the built app (`node dist/src/main.js`) with the inherited environment minus the
- * app's own variables, a temporary DATA_DIR, LOG_LEVEL warn, MALLOC_ARENA_MAX 2, then `env`;
+ * Spawns the built app (`node <NODE_FLAGS> dist/src/main.js`, as `npm start` runs it) with the
+ * inherited environment minus the app's own variables, a temporary DATA_DIR, LOG_LEVEL warn,
+ * MALLOC_ARENA_MAX 2, then `env`;
  * nothing more (no port, no database, no waiting: see startApp). The child's output is kept
  * in memory and printed only on an unexpected exit or a failure. The child is killed if this
  * process dies.
@@ -93,7 +95,7 @@ export function spawnApp(
     DATA_DIR: dataDir,
     ...env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...(opts.nodeArgs ?? []), MAIN_JS], {
+  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...(opts.nodeArgs ?? []), MAIN_JS], {
     env: childEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
