@@ -15,11 +15,14 @@ export interface BenchKit {
 /**
  * BENCH_CPU_PROF_DIR=dir: every app a bench starts writes a V8 CPU profile there when it
  * stops (summarise one with `node dist/bench/lib/cpu-profile.js <file>`).
+ * BENCH_NODE_ARGS='--trace-gc --log-deopt --logfile=/tmp/v8.log': more node flags for every
+ * app (its output is shown when the bench fails; a log file is kept).
  */
 function withProfiling(opts: StartAppOptions = {}): StartAppOptions {
   const dir = process.env.BENCH_CPU_PROF_DIR;
-  if (!dir) return opts;
-  return { ...opts, nodeArgs: [...(opts.nodeArgs ?? []), '--cpu-prof', `--cpu-prof-dir=${dir}`] };
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+  if (dir) extra.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
+  return extra.length ? { ...opts, nodeArgs: [...(opts.nodeArgs ?? []), ...extra] } : opts;
 }
 
 /**
