@@ -17,7 +17,7 @@ function appWith(level: string) {
   const { logger, lines } = capture(level);
   const app = express();
   app.use(httpLogger(logger));
-  app.get('/api/x', (req, res) => {
+  app.get(['/api/x', '/api/health/live', '/metrics'], (req, res) => {
     res.json({
       id: (req as unknown as { id: string }).id,
       ctx: requestContext.getStore()?.requestId,
@@ -40,6 +40,19 @@ describe('httpLogger', () => {
         id: made.headers['x-request-id'],
         ctx: made.headers['x-request-id'],
       });
+    },
+  );
+
+  it.each(['info', 'warn'])(
+    'at %s: serves probes and scrapes with a request id but outside any context',
+    async (level) => {
+      const { app, lines } = appWith(level);
+      for (const path of ['/api/health/live', '/metrics']) {
+        const res = await request(app).get(path).set('X-Request-Id', 'probe-1');
+        expect(res.headers['x-request-id']).toBe('probe-1');
+        expect(res.body).toEqual({ id: 'probe-1' });
+      }
+      expect(lines).toHaveLength(0);
     },
   );
 

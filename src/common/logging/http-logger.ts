@@ -4,6 +4,9 @@ import { pinoHttp } from 'pino-http';
 import { requestId } from '../request-id.js';
 import { requestContext } from './request-context.js';
 
+/** Probes and metrics scrapes: no access line, and no request context (see inContext). */
+const PROBE = /^\/(api\/health|metrics)/;
+
 /**
  * The path with every query value replaced: a query string may carry a token (e.g.
  * `?access_token=`) or personal data, and the access log keeps neither.
@@ -35,7 +38,7 @@ export function httpLogger(logger: Pino) {
   const log = pinoHttp({
     logger,
     genReqId: requestId,
-    autoLogging: { ignore: (req) => /^\/(api\/health|metrics)/.test(req.url ?? '') },
+    autoLogging: { ignore: (req) => PROBE.test(req.url ?? '') },
     serializers: {
       req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
@@ -51,7 +54,13 @@ export function httpLogger(logger: Pino) {
   };
 }
 
-/** The rest of the request runs in a context that carries its id (req.id, set before). */
+/**
+ * The rest of the request runs in a context that carries its id (req.id, set before). Not
+ * for probes and scrapes: the first context switches on AsyncLocalStorage's promise hooks
+ * for the whole process, after which every await costs some 3-4 times as much, and a worker
+ * process (QUEUE_ROLE=worker), which serves nothing else, then never pays that.
+ */
 function inContext(req: Request, next: NextFunction): void {
+  if (PROBE.test(req.url)) return next();
   requestContext.run({ requestId: String(req.id) }, next);
 }
