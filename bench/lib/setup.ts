@@ -18,7 +18,7 @@ export interface BenchKit {
  * BENCH_NODE_ARGS='--trace-gc --log-deopt --logfile=/tmp/v8.log': more node flags for every
  * app (its output is shown when the bench fails; a log file is kept).
  */
-function withProfiling(opts: StartAppOptions = {}): StartAppOptions {
+function withBenchNodeArgs(opts: StartAppOptions = {}): StartAppOptions {
   const dir = process.env.BENCH_CPU_PROF_DIR;
   const extra = (process.env.BENCH_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
   if (dir) extra.push('--cpu-prof', `--cpu-prof-dir=${dir}`);
@@ -46,7 +46,7 @@ export async function withBench<T = number>(
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const start = async (env: Record<string, string>, opts?: StartAppOptions) => {
-      const app = await startApp(env, withProfiling(opts));
+      const app = await startApp(env, withBenchNodeArgs(opts));
       apps.push(app);
       return app;
     };

@@ -95,10 +95,14 @@ export function spawnApp(
     DATA_DIR: dataDir,
     ...env,
   };
-  const child: ChildProcess = spawn(process.execPath, [...NODE_FLAGS, ...(opts.nodeArgs ?? []), MAIN_JS], {
-    env: childEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [...NODE_FLAGS, ...(opts.nodeArgs ?? []), MAIN_JS],
+    {
+      env: childEnv,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (child.pid === undefined) {
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`spawnApp: could not spawn ${process.execPath}`);
