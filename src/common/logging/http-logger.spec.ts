@@ -27,24 +27,26 @@ function appWith(level: string) {
 }
 
 describe('httpLogger', () => {
-  it.each(['info', 'warn'])(
-    'at %s: echoes a sane X-Request-Id, makes one otherwise, and serves the request in its context',
-    async (level) => {
+  it.each([
+    ['debug', true],
+    ['info', false],
+    ['warn', false],
+  ])(
+    'at %s: echoes a sane X-Request-Id, makes one otherwise; request context: %s',
+    async (level, inContext) => {
       const { app } = appWith(level);
       const given = await request(app).get('/api/x').set('X-Request-Id', 'abc-123');
       expect(given.headers['x-request-id']).toBe('abc-123');
-      expect(given.body).toEqual({ id: 'abc-123', ctx: 'abc-123' });
+      expect(given.body).toEqual({ id: 'abc-123', ...(inContext ? { ctx: 'abc-123' } : {}) });
       const made = await request(app).get('/api/x').set('X-Request-Id', 'bad id with spaces');
-      expect(made.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
-      expect(made.body).toEqual({
-        id: made.headers['x-request-id'],
-        ctx: made.headers['x-request-id'],
-      });
+      const id = made.headers['x-request-id'];
+      expect(id).toMatch(/^[0-9a-f-]{36}$/);
+      expect(made.body).toEqual({ id, ...(inContext ? { ctx: id } : {}) });
     },
   );
 
-  it.each(['info', 'warn'])(
-    'at %s: serves probes and scrapes with a request id but outside any context',
+  it.each(['debug', 'info', 'warn'])(
+    'at %s: serves probes and scrapes with a request id but outside any context, unlogged',
     async (level) => {
       const { app, lines } = appWith(level);
       for (const path of ['/api/health/live', '/metrics']) {

@@ -4,7 +4,7 @@ import { pinoHttp } from 'pino-http';
 import { requestId } from '../request-id.js';
 import { requestContext } from './request-context.js';
 
-/** Probes and metrics scrapes: no access line, and no request context (see inContext). */
+/** Probes and metrics scrapes: no access line, and no request context (see withContext). */
 const PROBE = /^\/(api\/health|metrics)/;
 
 /**
@@ -23,16 +23,18 @@ export function loggableUrl(url: string): string {
 }
 
 /**
- * One access-log line per request (not for probes and scrapes), and the request context.
- * With access lines below the log level (LOG_LEVEL warn or above) only the request id and
- * context are kept: pino-http would still build a logger and listeners for every request
- * (some 5 % of the app's CPU per single send under bench/submissions) to log nothing.
+ * One access-log line per request (not for probes and scrapes), and at debug or trace the
+ * request context (see withContext). With access lines below the log level (LOG_LEVEL warn
+ * or above) only the request id is kept: pino-http would still build a logger and
+ * listeners for every request (some 5 % of the app's CPU per single send under
+ * bench/submissions) to log nothing.
  */
 export function httpLogger(logger: Pino) {
+  const next = withContext(logger);
   if (!logger.isLevelEnabled('info')) {
-    return (req: Request, res: Response, next: NextFunction) => {
+    return (req: Request, res: Response, done: NextFunction) => {
       (req as Request & { id: string }).id = requestId(req, res);
-      inContext(req, next);
+      next(req, done);
     };
   }
   const log = pinoHttp({
@@ -48,19 +50,26 @@ export function httpLogger(logger: Pino) {
       res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
     },
   });
-  return (req: Request, res: Response, next: NextFunction) => {
+  return (req: Request, res: Response, done: NextFunction) => {
     log(req, res);
-    inContext(req, next);
+    next(req, done);
   };
 }
 
 /**
- * The rest of the request runs in a context that carries its id (req.id, set before). Not
- * for probes and scrapes: the first context switches on AsyncLocalStorage's promise hooks
- * for the whole process, after which every await costs some 3-4 times as much, and a worker
- * process (QUEUE_ROLE=worker), which serves nothing else, then never pays that.
+ * How the rest of a request runs: at debug or trace, in a context that carries its id
+ * (req.id, set before), so every line it causes names it; at info and above, as it is.
+ * The first context switches on AsyncLocalStorage's promise hooks for the whole process,
+ * after which every await costs some 3-4 times as much (a tenth of the API process's CPU
+ * per single send), and at those levels the only lines a request makes are its access
+ * line and a 5xx's error line, which carry the id themselves (envelope.filter). Probes
+ * and scrapes never get a context: a worker process (QUEUE_ROLE=worker) serves nothing
+ * else, so it never pays, whatever the level.
  */
-function inContext(req: Request, next: NextFunction): void {
-  if (PROBE.test(req.url)) return next();
-  requestContext.run({ requestId: String(req.id) }, next);
+function withContext(logger: Pino): (req: Request, done: NextFunction) => void {
+  if (!logger.isLevelEnabled('debug')) return (_req, done) => done();
+  return (req, done) => {
+    if (PROBE.test(req.url)) return done();
+    requestContext.run({ requestId: String(req.id) }, done);
+  };
 }
