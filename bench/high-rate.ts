@@ -403,6 +403,10 @@ async function runCluster(
         );
       });
       const sent = arrivals.length;
+      // Tokens a stalled worker held past RATE_LIMIT_JITTER_MS are given up, not spent.
+      console.log(
+        `tokens granted ${granted} for ${sent} requests: ${granted - sent} given up or wasted`,
+      );
       const statements = Object.values(totals).reduce((a, b) => a + b.n, 0);
       const kinds = Object.entries(totals)
         .sort((a, b) => b[1].n - a[1].n)

@@ -46,6 +46,12 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  readonly tokensExpired = new Counter({
+    name: 'smspanel_rate_limit_tokens_expired_total',
+    help: 'Tokens given up unspent: the worker could not start their requests within RATE_LIMIT_JITTER_MS of asking for them (an event-loop stall)',
+    registers: [this.registry],
+  });
+
   readonly workers = new Gauge({
     name: 'smspanel_workers',
     help: 'Live worker processes sharing the queue',

@@ -104,7 +104,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
     @Inject(SMS_GATEWAY) private readonly gateway: SmsGateway,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLOCK) private readonly clock: Clock,
-    metrics: MetricsService,
+    private readonly metrics: MetricsService,
   ) {
     this.sender = new RecipientSender(gateway, metrics, {
       maxAttempts: config.smsMaxAttempts,
@@ -233,6 +233,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         // on them (or given up) before the next wait for a free slot, so no credit is held
         // while the bucket refills.
         const upTo = Math.min(claimed.length, done + room);
+        this.expireCredit(credit);
         if (!credit.covers(done)) {
           const take = await this.limiter.acquireBatch(credit.shortfall(done, upTo), {
             signal: this.stop.signal,
@@ -241,7 +242,7 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
             // that much refill behind keeps the gateway's view within burst + rate × t.
             keepMs: this.config.rateLimitJitterMs,
           });
-          credit.add(take.granted);
+          credit.add(take.granted, take.spendBy);
           this.rate = take.settings.msgsPerSec;
           this.tokensHint = take.tokens;
           this.nextTokenAt =
@@ -290,6 +291,15 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
       await this.releaseUnsent([...outside, ...claimed.slice(done).map((r) => r.id)]);
     }
     return true;
+  }
+
+  /**
+   * Gives up the tokens in hand once past their spend-by time: sent later, their requests
+   * could reach the gateway beside those of tokens granted since, beyond burst + rate × t.
+   */
+  private expireCredit(credit: TokenCredit): void {
+    const dropped = credit.expire(this.clock.now());
+    if (dropped > 0) this.metrics.tokensExpired.inc(dropped);
   }
 
   /** The SMS's send window is open now (a job without one: always). */

@@ -94,4 +94,20 @@ describe(TokenCredit.name, () => {
     expect(() => new TokenCredit([1, 0])).toThrow(RangeError);
     expect(() => new TokenCredit([1.5])).toThrow(RangeError);
   });
+
+  it('gives up every token in hand once past the spend-by time of the newest grant', () => {
+    const sut = new TokenCredit([3, 3]);
+    expect(sut.expire(5_000)).toBe(0); // nothing in hand
+    sut.add(1, 1_000);
+    expect(sut.expire(1_001)).toBe(1); // held past its time: a stall
+    expect(sut.tokens).toBe(0);
+    sut.add(2, 2_000);
+    sut.add(2, 2_600); // carried while the worker went back to the bucket for the rest
+    expect(sut.expire(2_600)).toBe(0);
+    expect(sut.spend(0)).toBe(true);
+    expect(sut.expire(2_601)).toBe(1);
+    sut.add(1); // no keepMs: never expires on its own account
+    expect(sut.expire(10_000)).toBe(0);
+    expect(sut.tokens).toBe(1);
+  });
 });

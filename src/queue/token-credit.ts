@@ -8,10 +8,12 @@
  * The credit is kept only while the worker goes straight back to the bucket for the rest:
  * asks never exceed the cost of the SMS that may be sent now, so the credit is spent out when
  * they are; a batch that ends (pause, stop, lease, cancel) drops it (wasted tokens are safe;
- * tokens held while the bucket refills would not be).
+ * tokens held while the bucket refills would not be). Nor is it kept past the last grant's
+ * `spendBy` (see Grant): a worker that stalled with tokens in hand gives them up (expire).
  */
 export class TokenCredit {
   private balance = 0;
+  private spendBy = Infinity;
   /** upTo[i]: the tokens SMS 0 … i-1 of the batch cost; absent: one token each. */
   private readonly upTo?: number[];
 
@@ -40,8 +42,21 @@ export class TokenCredit {
     return Math.max(0, this.cost(from, to) - this.balance);
   }
 
-  add(granted: number): void {
+  /**
+   * Tokens granted, to be spent by `spendBy`. The newest grant's time covers what was carried
+   * too: the worker came straight from the bucket with it (as the credit is kept only then).
+   */
+  add(granted: number, spendBy = Infinity): void {
+    this.spendBy = spendBy;
     this.balance += granted;
+  }
+
+  /** Gives up every token in hand when `now` is past their spend-by time; how many that was. */
+  expire(now: number): number {
+    if (this.balance === 0 || now <= this.spendBy) return 0;
+    const dropped = this.balance;
+    this.balance = 0;
+    return dropped;
   }
 
   /** The whole cost of SMS `i` is in hand. */

@@ -199,4 +199,14 @@ describe(RateLimiterService.name, () => {
       burstCapacity: 9,
     });
   });
+
+  it('a grant may be spent until keepMs after its query was sent, however long the wait before', async () => {
+    const { sut, clock } = await setup(2, 2);
+    expect((await sut.acquireBatch(2)).spendBy).toBe(Infinity);
+    const asked = clock.now();
+    const next = track(sut.acquireBatch(1, { keepMs: 100 }), () => clock.now());
+    await clock.advance(600); // keepMs leaves 0.2 tokens behind: due after 600 ms
+    expect(next.value).toMatchObject({ granted: 1, spendBy: asked + 600 + 100 });
+    expect(next.at).toBe(asked + 600);
+  });
 });

@@ -19,6 +19,17 @@ export interface AcquireOptions {
   signal?: AbortSignal;
 }
 
+/** A take that granted tokens, and until when they may be spent. */
+export interface Grant extends TakeResult {
+  /**
+   * With `keepMs`: the time (this clock) the granting query was sent, plus keepMs. Requests
+   * started by then reach the gateway at most keepMs after their tokens were taken (the
+   * delay the reserve of keepMs of refill covers); a token still unspent then must be given
+   * up, not spent. Without keepMs: Infinity.
+   */
+  spendBy: number;
+}
+
 /**
  * The SMS rate limit: take a token before every gateway request. Waiters sleep until their
  * tokens are due (computed, never polled) and are served one at a time in FIFO order, so a
@@ -38,9 +49,10 @@ export class RateLimiterService {
   /**
    * Waits for at least one token, then takes up to `max` at once: one query for a batch.
    * The answer also carries the bucket's settings and the tokens left, for sizing the next
-   * batch. `keepMs` leaves that much refill in the bucket (see reserveTokens).
+   * batch. `keepMs` leaves that much refill in the bucket (see reserveTokens), and sets how
+   * long the tokens may be held (Grant.spendBy).
    */
-  acquireBatch(max: number, opts: AcquireOptions & { keepMs?: number } = {}): Promise<TakeResult> {
+  acquireBatch(max: number, opts: AcquireOptions & { keepMs?: number } = {}): Promise<Grant> {
     return this.inTurn(opts.signal, () =>
       this.waitAndTake(max, { partial: true, keepMs: opts.keepMs }, opts.signal),
     );
@@ -88,15 +100,14 @@ export class RateLimiterService {
     return this.store.drain(untilMs);
   }
 
-  private async waitAndTake(
-    n: number,
-    take: TakeOptions,
-    signal?: AbortSignal,
-  ): Promise<TakeResult> {
+  private async waitAndTake(n: number, take: TakeOptions, signal?: AbortSignal): Promise<Grant> {
     for (;;) {
       if (signal?.aborted) throw abortError(signal);
+      const askedAt = this.clock.now();
       const r = await this.store.take(n, take);
-      if (r.granted > 0) return r;
+      if (r.granted > 0) {
+        return { ...r, spendBy: take.keepMs === undefined ? Infinity : askedAt + take.keepMs };
+      }
       // Capped so that new settings (or a drain) made elsewhere are seen within MAX_SLEEP_MS.
       await this.clock.sleep(Math.min(r.waitMs, MAX_SLEEP_MS), signal);
     }
