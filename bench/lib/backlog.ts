@@ -18,7 +18,7 @@ export interface BacklogOwner {
  * ends at the owner's last tag. Owners interleave by weight as real submissions would.
  *
  * Jobs are created round-robin over the owners (each owner's oldest first, ids ascending),
- * 10 ms apart. Numbers are distinct over the whole backlog: +8529 and `firstNumber` + the
+ * 10 ms apart, about 1 000 a statement. Numbers are distinct over the whole backlog: +8529 and `firstNumber` + the
  * SMS's index in 7 digits, owner after owner. Recipients go in statements of about
  * `chunkRows` rows; `onProgress` hears the running count after each. Plain INSERTs, so any
  * trigger on messages or recipients fires as for the app's own. Returns each owner's job ids,
@@ -52,24 +52,39 @@ export async function insertFairBacklog(
   const byUser = new Map(starts.map((r) => [r.id, r]));
   for (const o of owners) if (!byUser.has(o.userId)) throw new Error(`no user ${o.userId}`);
 
-  const created = await client.query<{ id: number; user_id: number }>(
-    `INSERT INTO messages (user_id, content, encoding, segments, adhoc, recipient_count, created_at)
-     SELECT o.user_id, $4 || ' backlog, user ' || o.user_id || ' job ' || j, 'gsm7', 1, false, o.per_job,
-            now() - ($5 - row_number() OVER (ORDER BY j, o.k)) * interval '10 milliseconds'
-     FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS o(user_id, jobs, per_job, k)
-     CROSS JOIN LATERAL generate_series(1, o.jobs) AS j
-     ORDER BY j, o.k
-     RETURNING id, user_id`,
-    [
-      owners.map((o) => o.userId),
-      owners.map((o) => o.jobs),
-      owners.map((o) => o.perJob),
-      label,
-      owners.reduce((n, o) => n + o.jobs, 0),
-    ],
-  );
+  // About 1 000 jobs a statement (its own transaction), as the app's group commits are many
+  // small transactions: the deferred trigger updates each owner's lane_loads row once a job,
+  // and in one transaction of 100 000 jobs those versions could never be pruned (lane_loads
+  // grew to 1 300 pages for 1 001 rows, read whole by every estimate).
+  const rounds = Math.max(...owners.map((o) => o.jobs));
+  const roundsPerStatement = Math.max(1, Math.floor(1_000 / owners.length));
+  const totalJobs = owners.reduce((n, o) => n + o.jobs, 0);
+  const created: { id: number; user_id: number }[] = [];
+  for (let from = 1; from <= rounds; from += roundsPerStatement) {
+    const { rows } = await client.query<{ id: number; user_id: number }>(
+      `INSERT INTO messages (user_id, content, encoding, segments, adhoc, recipient_count, created_at)
+       SELECT o.user_id, $4 || ' backlog, user ' || o.user_id || ' job ' || j, 'gsm7', 1, false,
+              o.per_job,
+              now() - ($5 - $8::int - row_number() OVER (ORDER BY j, o.k)) * interval '10 milliseconds'
+       FROM unnest($1::int[], $2::int[], $3::int[]) WITH ORDINALITY AS o(user_id, jobs, per_job, k)
+       CROSS JOIN LATERAL generate_series($6::int, least(o.jobs, $7::int)) AS j
+       ORDER BY j, o.k
+       RETURNING id, user_id`,
+      [
+        owners.map((o) => o.userId),
+        owners.map((o) => o.jobs),
+        owners.map((o) => o.perJob),
+        label,
+        totalJobs,
+        from,
+        from + roundsPerStatement - 1,
+        created.length,
+      ],
+    );
+    created.push(...rows);
+  }
   const jobIds = owners.map((o) =>
-    created.rows
+    created
       .filter((r) => r.user_id === o.userId)
       .map((r) => r.id)
       .sort((a, b) => a - b),
