@@ -265,6 +265,9 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         // The token wait may have outlasted a pause, a cancel, a 429 or the lease: each
         // request is checked on its own, synchronously right before it starts. An SMS goes only
         // once its whole cost is paid; the rest of a grant stays in the credit for the next.
+        // Tokens the event loop held past their spend-by time (a stall between the grant and
+        // here) are given up, and the loop goes back to the bucket for fresh ones.
+        this.expireCredit(credit);
         let stopped = false;
         while (done < upTo) {
           const r = claimed[done];
