@@ -42,7 +42,7 @@ export async function withBench<T = number>(
   const apps: AppProcess[] = [];
   try {
     db = await benchDatabase(label);
-    gw = await FakeGateway.start(answer && { defaultAnswer: answer });
+    gw = await FakeGateway.start({ defaultAnswer: answer, lean: true });
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
     const start = async (env: Record<string, string>, opts?: StartAppOptions) => {

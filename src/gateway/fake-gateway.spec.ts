@@ -45,4 +45,33 @@ describe(FakeGateway.name, () => {
     expect(fake.requests).toHaveLength(0);
     expect(await post('+1777')).toEqual([202, 'queued']);
   });
+
+  it('keeps each request whole; lean: when, where, to whom and what, no fields or headers', async () => {
+    fake.reset();
+    await post('+1777');
+    expect(fake.requests[0].fields).toEqual({ to: '+1777', text: 'hi' });
+    expect(fake.requests[0].headers['content-type']).toBe('application/json');
+    const lean = await FakeGateway.start({ lean: true });
+    try {
+      const res = await fetch(lean.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ mrt: '85291234567', msg_utf8: 'hello' }).toString(),
+      });
+      expect(res.status).toBe(200);
+      expect(lean.requests).toEqual([
+        {
+          at: expect.any(Number),
+          path: '/send',
+          to: '+85291234567',
+          text: 'hello',
+          fields: {},
+          headers: {},
+          answeredAt: expect.any(Number),
+        },
+      ]);
+    } finally {
+      await lean.stop();
+    }
+  });
 });
