@@ -404,9 +404,8 @@ async function runCluster(
       });
       const sent = arrivals.length;
       // Tokens a stalled worker held past RATE_LIMIT_JITTER_MS are given up, not spent.
-      console.log(
-        `tokens granted ${granted} for ${sent} requests: ${granted - sent} given up or wasted`,
-      );
+      const expired = await Promise.all(workers.map((wk) => expiredTokens(wk.baseUrl)));
+      console.log(`tokens given up by stalled workers (expired): ${expired.join(' + ')}`);
       const statements = Object.values(totals).reduce((a, b) => a + b.n, 0);
       const kinds = Object.entries(totals)
         .sort((a, b) => b[1].n - a[1].n)
@@ -513,9 +512,19 @@ async function runCluster(
         statements: Object.fromEntries(Object.entries(totals).map(([k, v]) => [k, v.n])),
         ingest_ms: ingestMs.map((ms) => round(ms, 0)),
         empty_claims: emptyClaims,
+        tokens_expired: expired.reduce((a, b) => a + b, 0),
       };
     },
   );
 }
 
 runBench(main);
+
+/** A worker's smspanel_rate_limit_tokens_expired_total, from its /metrics. */
+async function expiredTokens(baseUrl: string): Promise<number> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const line = text
+    .split('\n')
+    .find((l) => l.startsWith('smspanel_rate_limit_tokens_expired_total '));
+  return line ? Number(line.split(' ')[1]) : NaN;
+}
