@@ -13,10 +13,10 @@
  *    writes a recipient.sent event and its delivery, whatever the receiver does.
  * 2. Dispatch: a backlog of 50 000 SMS (50 jobs of 1 000, written with set-based SQL) drained
  *    by one worker (simulator without latency, 100 000/s, QUEUE_CONCURRENCY 2 000); the rate is
- *    SMS / (last completed_at − first started_at). Best of BENCH_WEBHOOKS_ROUNDS (default 3)
- *    each, alternating: no endpoint; the hanging receiver taking the job events (message.*);
- *    the hanging receiver taking every event (`*`). Target: message.* with the hanging receiver
- *    ≥ 90 % of no endpoint. With `*` every SMS result also writes a recipient.sent event and
+ *    SMS / (last completed_at − first started_at). BENCH_WEBHOOKS_ROUNDS (default 3) rounds,
+ *    each running back to back: no endpoint; the hanging receiver taking the job events
+ *    (message.*); the hanging receiver taking every event (`*`). Target: message.* with the
+ *    hanging receiver ≥ 90 % of no endpoint, as the median of the rounds' ratios. With `*` every SMS result also writes a recipient.sent event and
  *    its delivery row in the result statement: a figure for information (the price of
  *    per-SMS events, paid whatever the receiver does; 32 % of the rate when first measured).
  *
@@ -34,7 +34,7 @@ import { insertBacklog } from './lib/backlog.js';
 import { lowerBound, withCluster } from './lib/cluster-kit.js';
 import { Report } from './lib/report.js';
 import { withBench } from './lib/setup.js';
-import { hkNumbers, nowMs, round, sleep } from './lib/util.js';
+import { hkNumbers, median, nowMs, round, sleep } from './lib/util.js';
 
 const envInt = (name: string, fallback: number) => {
   const v = process.env[name];
@@ -226,7 +226,7 @@ const countEvents = async (client: pg.Client) =>
   Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM webhook_events`)).rows[0].n);
 
 async function dispatchPhase(report: Report, rx: WebhookReceiver): Promise<void> {
-  const best = { [BARE]: 0, [JOB_EVENTS]: 0, [EVERY_EVENT]: 0 } as Record<Variant, number>;
+  const rates = new Map<Variant, number[]>();
   for (let r = 1; r <= ROUNDS; r++) {
     for (const variant of [BARE, JOB_EVENTS, EVERY_EVENT]) {
       const { rate, events } = await dispatchRun(variant, rx);
@@ -238,12 +238,23 @@ async function dispatchPhase(report: Report, rx: WebhookReceiver): Promise<void>
         value: Math.round(rate),
         unit: 'SMS/s',
       });
-      best[variant] = Math.max(best[variant], rate);
+      rates.set(variant, [...(rates.get(variant) ?? []), rate]);
     }
   }
-  const ratio = (best[JOB_EVENTS] / best[BARE]) * 100;
+  // Each round's variants run back to back, at the machine's speed of that moment, which moves
+  // by a third between rounds here (25 864 and 36 637 SMS/s with no endpoint in one run): the
+  // verdict is the median of the rounds' own ratios, not the best of one variant against the
+  // best of the other (two extremes, as noisy as the rounds themselves).
+  const ratios = (variant: Variant) =>
+    rates.get(variant)!.map((rate, k) => (rate / rates.get(BARE)![k]) * 100);
+  const ratio = median(ratios(JOB_EVENTS));
+  console.log(
+    `dispatch: ${JOB_EVENTS} / ${BARE} by round: ${ratios(JOB_EVENTS)
+      .map((x) => `${round(x, 1)} %`)
+      .join(', ')}`,
+  );
   report.check(
-    `dispatch: ${JOB_EVENTS} / ${BARE} (best runs)`,
+    `dispatch: ${JOB_EVENTS} / ${BARE} (median of the rounds)`,
     ratio,
     '%',
     `≥ ${MIN_RATIO * 100} %`,
@@ -251,8 +262,8 @@ async function dispatchPhase(report: Report, rx: WebhookReceiver): Promise<void>
   );
   // The per-SMS events' own price (written by the result statement), for information.
   report.check(
-    `dispatch: ${EVERY_EVENT} / ${BARE} (best runs)`,
-    (best[EVERY_EVENT] / best[BARE]) * 100,
+    `dispatch: ${EVERY_EVENT} / ${BARE} (median of the rounds)`,
+    median(ratios(EVERY_EVENT)),
     '%',
   );
 }
@@ -261,7 +272,7 @@ async function main(): Promise<number> {
   const report = new Report('webhooks');
   console.log(
     `webhooks: SMS path with no endpoint vs an endpoint whose receiver never answers; ` +
-      `rate ${RATE}/s × ${WORKERS} workers (${RATE_N} SMS), dispatch ${DISPATCH_N} SMS (best of ${ROUNDS})`,
+      `rate ${RATE}/s × ${WORKERS} workers (${RATE_N} SMS), dispatch ${DISPATCH_N} SMS (${ROUNDS} rounds)`,
   );
   const rx = await WebhookReceiver.start();
   rx.defaultAnswer = { status: 200, hang: true };
