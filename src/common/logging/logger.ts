@@ -22,8 +22,9 @@ const REDACT = [
 ];
 
 /**
- * JSON lines for machines; pretty lines when a person watches a terminal. Every line made
- * while serving a request carries its id. `destination` (tests) replaces stdout.
+ * JSON lines for machines; pretty lines when a person watches a terminal. At debug or trace
+ * every line made while serving a request carries its id (httpLogger's request context).
+ * `destination` (tests) replaces stdout.
  */
 export function createRootLogger(level: string, destination?: DestinationStream): Pino {
   const options: pino.LoggerOptions = {
