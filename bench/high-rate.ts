@@ -40,6 +40,7 @@ import { withJitOff } from '../src/database/planner-pool.js';
 import { CLAIM_PLANNER_SETTINGS } from '../src/queue/claim-connections.js';
 import { claimSql } from '../src/queue/queue.repository.js';
 import { runBench } from '../test/support/cleanup.js';
+import { parseMetrics } from '../test/support/metrics-text.js';
 import {
   createUsers,
   deliveries,
@@ -523,8 +524,5 @@ runBench(main);
 /** A worker's smspanel_rate_limit_tokens_expired_total, from its /metrics. */
 async function expiredTokens(baseUrl: string): Promise<number> {
   const text = await (await fetch(`${baseUrl}/metrics`)).text();
-  const line = text
-    .split('\n')
-    .find((l) => l.startsWith('smspanel_rate_limit_tokens_expired_total '));
-  return line ? Number(line.split(' ')[1]) : NaN;
+  return parseMetrics(text).get('smspanel_rate_limit_tokens_expired_total') ?? NaN;
 }

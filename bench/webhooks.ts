@@ -16,9 +16,10 @@
  *    SMS / (last completed_at − first started_at). BENCH_WEBHOOKS_ROUNDS (default 3) rounds,
  *    each running back to back: no endpoint; the hanging receiver taking the job events
  *    (message.*); the hanging receiver taking every event (`*`). Target: message.* with the
- *    hanging receiver ≥ 90 % of no endpoint, as the median of the rounds' ratios. With `*` every SMS result also writes a recipient.sent event and
- *    its delivery row in the result statement: a figure for information (the price of
- *    per-SMS events, paid whatever the receiver does; 32 % of the rate when first measured).
+ *    hanging receiver ≥ 90 % of no endpoint, as the median of the rounds' ratios. With `*`
+ *    every SMS result also writes a recipient.sent event and its delivery row in the result
+ *    statement: a figure for information (the price of per-SMS events, paid whatever the
+ *    receiver does; 32 % of the rate when first measured).
  *
  * Run: npm run bench:webhooks  (DATABASE_URL=postgres://... to use a server). About 3 minutes.
  * BENCH_WEBHOOKS_RATE_N / BENCH_WEBHOOKS_DISPATCH_N (multiples of 1 000) change the sizes.

@@ -28,10 +28,8 @@ describe('Tokens held past RATE_LIMIT_JITTER_MS (e2e)', () => {
     gw = await FakeGateway.start();
     t = await createTestApp(
       {
-        SMS_PROVIDER: 'hkt',
+        SMS_PROVIDER: 'http',
         SMS_BASE_URL: gw.url,
-        SMS_APPLICATION_ID: 'app-123',
-        SMS_SENDER_NUMBER: '85230000000',
         SMS_RATE_PER_SEC: '20',
         SMS_BURST_CAPACITY: '4',
         RATE_LIMIT_JITTER_MS: String(JITTER_MS),

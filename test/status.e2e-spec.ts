@@ -2,24 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { FakeGateway } from './support/fake-gateway.js';
 import { adminSession, bearer, createUser, TestUser } from './fixtures/users.js';
 import { eventually } from './fixtures/waiting.js';
+import { parseMetrics } from './support/metrics-text.js';
 import { createTestApp, TestApp } from './support/test-app.js';
 
 const numbers = (prefix: string, n: number) =>
   Array.from({ length: n }, (_, i) => `+852${prefix}${String(i).padStart(8 - prefix.length, '0')}`);
-
-/** Parses Prometheus text into sample name{labels} → value, failing on any malformed line. */
-function parseMetrics(text: string): Map<string, number> {
-  const samples = new Map<string, number>();
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*(?:\{[^}]*\})?) (-?[0-9.eE+-]+|NaN|\+Inf|-Inf)$/.exec(
-      line,
-    );
-    if (!m) throw new Error(`malformed metrics line: ${line}`);
-    samples.set(m[1], Number(m[2]));
-  }
-  return samples;
-}
 
 describe('Queue status, positions and metrics (e2e)', () => {
   let gw: FakeGateway;

@@ -233,7 +233,6 @@ export class QueueWorkerService implements OnApplicationBootstrap, BeforeApplica
         // on them (or given up) before the next wait for a free slot, so no credit is held
         // while the bucket refills.
         const upTo = Math.min(claimed.length, done + room);
-        this.expireCredit(credit);
         if (!credit.covers(done)) {
           const take = await this.limiter.acquireBatch(credit.shortfall(done, upTo), {
             signal: this.stop.signal,

@@ -30,11 +30,11 @@ export function loggableUrl(url: string): string {
  * bench/submissions) to log nothing.
  */
 export function httpLogger(logger: Pino) {
-  const next = withContext(logger);
+  const proceed = withContext(logger);
   if (!logger.isLevelEnabled('info')) {
     return (req: Request, res: Response, done: NextFunction) => {
       (req as Request & { id: string }).id = requestId(req, res);
-      next(req, done);
+      proceed(req, done);
     };
   }
   const log = pinoHttp({
@@ -52,7 +52,7 @@ export function httpLogger(logger: Pino) {
   });
   return (req: Request, res: Response, done: NextFunction) => {
     log(req, res);
-    next(req, done);
+    proceed(req, done);
   };
 }
 
