@@ -3,7 +3,7 @@ import { JwtService } from '@nestjs/jwt';
 import { DataSource } from 'typeorm';
 import { ApiTokenCache } from '../src/users/api-token-cache.js';
 import { ApiTokenInvalidation } from '../src/auth/api-token-invalidation.js';
-import { BearerResolver } from '../src/auth/bearer.strategy.js';
+import { BearerResolver } from '../src/auth/bearer-resolver.js';
 import { RevokedSessionsRepository } from '../src/auth/revoked-sessions.repository.js';
 import { SessionSecretRepository } from '../src/auth/session-secret.repository.js';
 import { SessionTokensService } from '../src/auth/session-tokens.service.js';

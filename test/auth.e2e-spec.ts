@@ -143,7 +143,7 @@ describe('Auth and users (e2e)', () => {
         .post('/api/sms')
         .send({ access_token: token, recipient: '+85291234567', content: 'hi' })
         .expect(401);
-      // With the header too, the stray copy is ignored (passport-http-bearer refused both).
+      // With the header too, the stray copy is ignored (headerToken reads only the header).
       await t
         .http()
         .get('/api/auth/me')

@@ -5,7 +5,7 @@ import { UsersModule } from '../users/users.module.js';
 import { AccountService } from './account.service.js';
 import { ApiTokenInvalidation } from './api-token-invalidation.js';
 import { AuthController } from './auth.controller.js';
-import { BearerResolver, BearerStrategy } from './bearer.strategy.js';
+import { BearerResolver } from './bearer-resolver.js';
 import { LocalStrategy } from './local.strategy.js';
 import { LoginThrottleGuard } from './login-throttle.guard.js';
 import { OptionalBearerGuard } from './optional-bearer.guard.js';
@@ -23,7 +23,6 @@ import { SessionTokensService } from './session-tokens.service.js';
     AccountService,
     LocalStrategy,
     BearerResolver,
-    BearerStrategy,
     ApiTokenInvalidation,
     LoginThrottleGuard,
     OptionalBearerGuard,

@@ -1,7 +1,7 @@
 import { CanActivate, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthenticatedUser } from '../access/authenticated-user.js';
-import { BearerResolver, headerToken } from './bearer.strategy.js';
+import { BearerResolver, headerToken } from './bearer-resolver.js';
 
 /** For public routes that say more to a caller with a valid token; never refuses. */
 @Injectable()

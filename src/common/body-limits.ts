@@ -1,7 +1,7 @@
 import { INestApplication } from '@nestjs/common';
 import express, { NextFunction, Request, RequestHandler, Response } from 'express';
 import { isUtf8 } from 'node:buffer';
-import { BearerStrategy } from '../auth/bearer.strategy.js';
+import { BearerResolver, headerToken } from '../auth/bearer-resolver.js';
 import { AppConfig } from '../config/app-config.js';
 import { AppError } from './app-error.js';
 import { sameSecret } from './same-secret.js';
@@ -77,15 +77,9 @@ function jsonParser(limit: number): RequestHandler {
 
 const unauthorized = () => new AppError(401, 'UNAUTHORIZED', 'Missing, invalid or expired token');
 
-/** The token of `Authorization: Bearer <token>`, as passport-http-bearer reads it. */
-function bearerToken(req: Request): string | undefined {
-  const parts = (req.headers.authorization ?? '').split(' ');
-  return parts.length === 2 && /^Bearer$/i.test(parts[0]) ? parts[1] : undefined;
-}
-
 /**
  * JSON parsing with a limit per route. A large-limit route first checks the bearer token
- * (through the strategy the guards use) and refuses a request without a valid one before a
+ * (through the resolver the guards use) and refuses a request without a valid one before a
  * byte of its body is read, so no anonymous client can make the server take in megabytes.
  * The guard still authorises the request as usual afterwards.
  */
@@ -93,7 +87,7 @@ export function jsonBodyParsers(app: INestApplication, config: AppConfig): Reque
   const small = jsonParser(SMALL_BODY_LIMIT);
   const large = jsonParser(largeBodyLimit(config));
   const receipts = jsonParser(RECEIPTS_BODY_LIMIT);
-  const strategy = app.get(BearerStrategy, { strict: false });
+  const resolver = app.get(BearerResolver, { strict: false });
   return (req: Request, res: Response, next: NextFunction) => {
     // Only the gateway, holding the receipt secret, gets the larger limit there.
     const secret = config.smsReceiptSecret;
@@ -121,9 +115,9 @@ export function jsonBodyParsers(app: INestApplication, config: AppConfig): Reque
       res.setHeader('Connection', 'close');
       next(unauthorized());
     };
-    const token = bearerToken(req);
+    const token = headerToken(req);
     if (token === undefined) return refuse();
-    strategy.validate(token).then(
+    resolver.resolve(token).then(
       (user) => {
         if (!user) return refuse();
         collectAfterAnswer(req, res);

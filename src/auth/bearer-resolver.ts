@@ -1,7 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { PassportStrategy } from '@nestjs/passport';
 import type { Request } from 'express';
-import { Strategy } from 'passport-http-bearer';
 import { UsersService } from '../users/users.service.js';
 import { AuthenticatedUser } from '../access/authenticated-user.js';
 import { RevokedSessionsRepository } from './revoked-sessions.repository.js';
@@ -57,28 +55,10 @@ export class BearerResolver {
   }
 }
 
-/** The token of an `Authorization: Bearer <token>` header, the only place a token is read. */
+/**
+ * The token of an `Authorization: Bearer <token>` header, the only place a token is read: a
+ * `?access_token=` or a body field would end up in logs, histories and referrers.
+ */
 export function headerToken(req: Request): string | undefined {
   return /^Bearer (\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
-}
-
-/** The passport strategy behind @Authenticated(). */
-@Injectable()
-export class BearerStrategy extends PassportStrategy(Strategy, 'bearer') {
-  constructor(private readonly resolver: BearerResolver) {
-    super();
-  }
-
-  /**
-   * passport-http-bearer also takes `?access_token=` and a body `access_token`, which end up
-   * in logs, histories and referrers: it is shown the Authorization header alone.
-   */
-  override authenticate(req: Request, options?: object): void {
-    const headerOnly = { headers: { authorization: req.headers.authorization } };
-    super.authenticate(headerOnly as Request, options);
-  }
-
-  async validate(token: string): Promise<AuthenticatedUser | false> {
-    return this.resolver.resolve(token);
-  }
 }
