@@ -16,6 +16,7 @@ export function createSmsGateway(config: AppConfig): SmsGateway {
       return new SimulatorGateway({
         latencyMs: config.simulatorLatencyMs,
         failureRatio: config.simulatorFailureRatio,
+        logSends: config.logLevel === 'debug' || config.logLevel === 'trace',
       });
     default:
       throw new Error(`Unknown SMS provider: ${String(config.smsProvider)}`);

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Logger } from '@nestjs/common';
 import { SimulatorGateway } from './adapters/simulator.gateway.js';
 import { GatewayError, TransientGatewayError } from './sms-gateway.js';
@@ -14,6 +14,24 @@ describe(SimulatorGateway.name, () => {
     expect(sut.totalSent).toBe(2);
     expect(sut.sent().map((s) => s.to)).toEqual(['+85291234567', '+85291234568']);
     expect(sut.sent()[0]).toMatchObject({ text: 'hi', at: expect.any(Number) });
+  });
+
+  it('writes a masked debug line per send only when asked to (LOG_LEVEL debug or trace)', async () => {
+    const debug = jest.spyOn(Logger.prototype, 'debug').mockImplementation(() => undefined);
+    try {
+      await new SimulatorGateway({ latencyMs: 0, failureRatio: 0 }).send({
+        to: '+85291234567',
+        text: 'a',
+      });
+      expect(debug).not.toHaveBeenCalled();
+      await new SimulatorGateway({ latencyMs: 0, failureRatio: 0, logSends: true }).send({
+        to: '+85291234567',
+        text: 'b',
+      });
+      expect(debug.mock.calls).toEqual([['simulated SMS #1 to +852******67']]);
+    } finally {
+      debug.mockRestore();
+    }
   });
 
   it('keeps only the last 10 000 sends', async () => {

@@ -60,6 +60,9 @@ export class NestPinoLogger implements LoggerService {
     message: unknown,
     rest: unknown[],
   ) {
+    // Before anything is built: a debug line per SMS sent (the simulator) would otherwise
+    // make its objects at every level.
+    if (!this.pino.isLevelEnabled(level)) return;
     const context = typeof rest[rest.length - 1] === 'string' ? (rest.pop() as string) : undefined;
     if (message && typeof message === 'object' && !(message instanceof Error)) {
       const msg = typeof rest[0] === 'string' ? rest[0] : undefined;
