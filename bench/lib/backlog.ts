@@ -19,10 +19,10 @@ export interface BacklogOwner {
  *
  * Jobs are created round-robin over the owners (each owner's oldest first, ids ascending),
  * 10 ms apart, about 1 000 a statement. Numbers are distinct over the whole backlog: +8529
- * and `firstNumber` + the SMS's index in 7 digits, owner after owner. Recipients go in statements of about
- * `chunkRows` rows; `onProgress` hears the running count after each. Plain INSERTs, so any
- * trigger on messages or recipients fires as for the app's own. Returns each owner's job ids,
- * oldest first.
+ * and `firstNumber` + the SMS's index in 7 digits, owner after owner. Recipients go in
+ * statements of about `chunkRows` rows; `onProgress` hears the running count after each.
+ * Plain INSERTs, so any trigger on messages or recipients fires as for the app's own.
+ * Returns each owner's job ids, oldest first.
  */
 export async function insertFairBacklog(
   client: pg.Client,
